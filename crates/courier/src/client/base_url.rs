@@ -1,0 +1,172 @@
+//! How a request's URL joins the client's base URL.
+//!
+//! courier appends: the path given to `get("…")` always goes *under* the base URL's path,
+//! whether either side has a slash at the joint. Only an absolute URL (with a scheme) bypasses
+//! the base. This is what most people expect from a base URL; RFC 3986 resolution (Dio's and
+//! Retrofit's) instead drops the base's last segment when it lacks a trailing slash and
+//! drops its whole path when the relative path starts with `/`, a frequent source of bugs.
+//!
+//! | base URL | path | result |
+//! |---|---|---|
+//! | `https://api.example/v1` | `users` | `https://api.example/v1/users` |
+//! | `https://api.example/v1/` | `users` | `https://api.example/v1/users` |
+//! | `https://api.example/v1` | `/users` | `https://api.example/v1/users` |
+//! | `https://api.example/v1/` | `/users` | `https://api.example/v1/users` |
+//! | `https://api.example` | `users/7?full=1` | `https://api.example/users/7?full=1` |
+//! | `https://api.example/v1` | `` (empty) | `https://api.example/v1` |
+//! | `https://api.example/v1` | `https://cdn.example/a.png` | `https://cdn.example/a.png` |
+
+use url::Url;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// Joins `path` to `base` as the module docs describe, or parses `path` when there is no base.
+pub(crate) fn join(base: Option<&Url>, path: &str) -> Result<Url> {
+    if has_scheme(path) {
+        return parse(path);
+    }
+    let Some(base) = base else {
+        return parse(path).map_err(|error| {
+            error.with_message(format!(
+                "`{path}` is not an absolute URL and the client has no base URL"
+            ))
+        });
+    };
+    let (path_part, rest) = split_path(path);
+    let mut joined = String::with_capacity(base.as_str().len() + path.len() + 1);
+    // The base without its query and fragment (a base URL with a query is rejected by the
+    // builder, so this is the whole base).
+    joined.push_str(base.as_str().trim_end_matches('/'));
+    let relative = path_part.trim_start_matches('/');
+    if !relative.is_empty() {
+        joined.push('/');
+        joined.push_str(relative);
+    } else if path_part.ends_with('/') && !path_part.is_empty() {
+        joined.push('/');
+    }
+    joined.push_str(rest);
+    parse(&joined)
+}
+
+/// Whether `text` starts with an RFC 3986 scheme followed by `:`.
+fn has_scheme(text: &str) -> bool {
+    let Some(colon) = text.find(':') else {
+        return false;
+    };
+    let scheme = &text[..colon];
+    let mut characters = scheme.chars();
+    matches!(characters.next(), Some(first) if first.is_ascii_alphabetic())
+        && characters.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        // `users/a:b` is a path, not a scheme: a scheme has no slash before its colon.
+        && !scheme.contains('/')
+}
+
+/// Splits off the query and fragment.
+fn split_path(path: &str) -> (&str, &str) {
+    match path.find(['?', '#']) {
+        Some(index) => path.split_at(index),
+        None => (path, ""),
+    }
+}
+
+fn parse(text: &str) -> Result<Url> {
+    Url::parse(text).map_err(|error| {
+        Error::with_source(ErrorKind::InvalidRequest, error)
+            .with_message(format!("invalid URL `{text}`"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joined(base: &str, path: &str) -> String {
+        let base = Url::parse(base).unwrap();
+        join(Some(&base), path).unwrap().to_string()
+    }
+
+    #[test]
+    fn relative_paths_append_under_the_base_path() {
+        let table = [
+            (
+                "https://api.example/v1",
+                "users",
+                "https://api.example/v1/users",
+            ),
+            (
+                "https://api.example/v1/",
+                "users",
+                "https://api.example/v1/users",
+            ),
+            (
+                "https://api.example/v1",
+                "/users",
+                "https://api.example/v1/users",
+            ),
+            (
+                "https://api.example/v1/",
+                "/users",
+                "https://api.example/v1/users",
+            ),
+            (
+                "https://api.example/v1//",
+                "//users",
+                "https://api.example/v1/users",
+            ),
+            (
+                "https://api.example",
+                "users/7?full=1",
+                "https://api.example/users/7?full=1",
+            ),
+            ("https://api.example/", "/", "https://api.example/"),
+            ("https://api.example/v1", "", "https://api.example/v1"),
+            (
+                "https://api.example/v1",
+                "users/",
+                "https://api.example/v1/users/",
+            ),
+            (
+                "https://api.example/v1",
+                "?page=2",
+                "https://api.example/v1?page=2",
+            ),
+            (
+                "https://api.example/v1",
+                "a#frag",
+                "https://api.example/v1/a#frag",
+            ),
+            (
+                "https://api.example/v1",
+                "a b",
+                "https://api.example/v1/a%20b",
+            ),
+            (
+                "https://api.example/v1",
+                "users/a:b",
+                "https://api.example/v1/users/a:b",
+            ),
+        ];
+        for (base, path, expected) in table {
+            assert_eq!(joined(base, path), expected, "{base} + {path}");
+        }
+    }
+
+    #[test]
+    fn absolute_urls_bypass_the_base() {
+        assert_eq!(
+            joined("https://api.example/v1", "https://cdn.example/a.png"),
+            "https://cdn.example/a.png"
+        );
+        assert_eq!(
+            joined("https://api.example/v1", "http://x.example"),
+            "http://x.example/"
+        );
+    }
+
+    #[test]
+    fn without_a_base_a_relative_path_is_an_invalid_request() {
+        let error = join(None, "/users").unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+        assert!(error.to_string().contains("no base URL"));
+    }
+}

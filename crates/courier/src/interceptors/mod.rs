@@ -1,0 +1,3 @@
+//! The interceptors courier ships.
+
+pub mod log;

@@ -1,0 +1,184 @@
+//! The default transport: reqwest over hyper, with rustls (ring) and the platform's roots.
+
+mod errors;
+mod redirects;
+mod tls;
+
+pub(crate) use tls::TlsSettings;
+
+use std::time::Duration;
+
+use futures_util::TryStreamExt;
+
+use super::Transport;
+use crate::body::Body;
+use crate::error::{Error, ErrorKind, Result};
+use crate::request::Request;
+use crate::response::{Response, ResponseBody};
+
+/// Sends requests with reqwest: connection pooling, HTTP/2 (by ALPN), proxies from the
+/// environment, gzip/brotli/zstd/deflate decompression, and rustls.
+///
+/// The client builds one from its settings; build one yourself only to share a
+/// `reqwest::Client` you already have (then its redirect policy is used as it is, and the
+/// redirect chain is recorded only if it uses [`ReqwestTransport::redirect_policy`]).
+///
+/// ```
+/// let transport = courier::ReqwestTransport::new(reqwest::Client::new());
+/// let client = courier::Client::builder().transport(transport).build()?;
+/// # Ok::<(), courier::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+/// The reqwest-level settings a [`ClientBuilder`](crate::ClientBuilder) controls.
+#[derive(Debug, Clone)]
+pub(crate) struct ReqwestSettings {
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) user_agent: Option<http::HeaderValue>,
+    pub(crate) gzip: bool,
+    pub(crate) brotli: bool,
+    pub(crate) zstd: bool,
+    pub(crate) deflate: bool,
+    pub(crate) http1_only: bool,
+    pub(crate) http2_prior_knowledge: bool,
+    pub(crate) pool_idle_timeout: Option<Duration>,
+    pub(crate) pool_max_idle_per_host: usize,
+    pub(crate) tcp_nodelay: bool,
+    pub(crate) use_system_proxy: bool,
+    pub(crate) tls: TlsSettings,
+}
+
+impl Default for ReqwestSettings {
+    fn default() -> Self {
+        Self {
+            connect_timeout: None,
+            user_agent: Some(http::HeaderValue::from_static(concat!(
+                "courier/",
+                env!("CARGO_PKG_VERSION")
+            ))),
+            gzip: true,
+            brotli: true,
+            zstd: true,
+            deflate: true,
+            http1_only: false,
+            http2_prior_knowledge: false,
+            pool_idle_timeout: Some(Duration::from_secs(90)),
+            pool_max_idle_per_host: usize::MAX,
+            tcp_nodelay: true,
+            use_system_proxy: true,
+            tls: TlsSettings::default(),
+        }
+    }
+}
+
+impl ReqwestTransport {
+    /// Wraps an existing reqwest client.
+    ///
+    /// ```
+    /// let transport = courier::ReqwestTransport::new(reqwest::Client::new());
+    /// ```
+    pub fn new(client: reqwest::Client) -> Self {
+        Self { client }
+    }
+
+    /// The redirect policy that makes reqwest follow redirects as each request's
+    /// [`RedirectPolicy`](crate::RedirectPolicy) says and records the chain on the response.
+    /// Use it when building your own `reqwest::Client` for [`ReqwestTransport::new`].
+    ///
+    /// ```
+    /// let reqwest = reqwest::Client::builder()
+    ///     .redirect(courier::ReqwestTransport::redirect_policy())
+    ///     .build()?;
+    /// let transport = courier::ReqwestTransport::new(reqwest);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn redirect_policy() -> reqwest::redirect::Policy {
+        redirects::policy()
+    }
+
+    pub(crate) fn from_settings(settings: &ReqwestSettings) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .redirect(redirects::policy())
+            .gzip(settings.gzip)
+            .brotli(settings.brotli)
+            .zstd(settings.zstd)
+            .deflate(settings.deflate)
+            .pool_idle_timeout(settings.pool_idle_timeout)
+            .pool_max_idle_per_host(settings.pool_max_idle_per_host)
+            .tcp_nodelay(settings.tcp_nodelay)
+            .tls_backend_preconfigured(settings.tls.client_config(settings)?);
+        if let Some(timeout) = settings.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        if let Some(user_agent) = &settings.user_agent {
+            builder = builder.user_agent(user_agent.clone());
+        }
+        if settings.http1_only {
+            builder = builder.http1_only();
+        }
+        if settings.http2_prior_knowledge {
+            builder = builder.http2_prior_knowledge();
+        }
+        if !settings.use_system_proxy {
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|error| Error::with_source(ErrorKind::InvalidRequest, error))?;
+        Ok(Self { client })
+    }
+}
+
+impl Transport for ReqwestTransport {
+    async fn send(&self, request: Request) -> Result<Response> {
+        let (method, url, headers, body, _extensions, options) = request.into_parts();
+        let mut outgoing = reqwest::Request::new(method, url);
+        *outgoing.headers_mut() = headers;
+        *outgoing.body_mut() = into_reqwest_body(body, outgoing.headers_mut());
+
+        let (result, redirect_chain) =
+            redirects::record(options.redirect(), self.client.execute(outgoing)).await;
+        let mut incoming = result.map_err(errors::map)?;
+
+        let url = incoming.url().clone();
+        let status = incoming.status();
+        let version = incoming.version();
+        let headers = std::mem::take(incoming.headers_mut());
+        let extensions = std::mem::take(incoming.extensions_mut());
+        let stream = incoming.bytes_stream().map_err(errors::map);
+
+        let mut response = Response::new(status, ResponseBody::from_stream(stream));
+        response.set_version(version);
+        *response.headers_mut() = headers;
+        *response.extensions_mut() = extensions;
+        response.set_url(url);
+        if !redirect_chain.is_empty() {
+            response.set_redirects(redirect_chain);
+        }
+        Ok(response)
+    }
+}
+
+fn into_reqwest_body(body: Body, headers: &mut http::HeaderMap) -> Option<reqwest::Body> {
+    if let Some(bytes) = body.as_bytes() {
+        return if bytes.is_empty() {
+            None
+        } else {
+            Some(reqwest::Body::from(bytes.clone()))
+        };
+    }
+    if body.is_empty() && body.content_length() == Some(0) {
+        return None;
+    }
+    // A stream of known length is sent with Content-Length rather than chunked: hyper uses
+    // the header when present.
+    if let Some(length) = body.content_length() {
+        headers
+            .entry(http::header::CONTENT_LENGTH)
+            .or_insert_with(|| http::HeaderValue::from(length));
+    }
+    Some(reqwest::Body::wrap_stream(body.into_stream()))
+}

@@ -1,0 +1,56 @@
+//! The rustls configuration: ring, the platform's trust store, extra roots.
+
+use std::sync::Arc;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use super::ReqwestSettings;
+use crate::error::{Error, ErrorKind, Result};
+
+/// TLS settings gathered by the client builder.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TlsSettings {
+    pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+}
+
+impl TlsSettings {
+    /// Adds the certificates of a PEM bundle as trusted roots.
+    pub(crate) fn add_root_certificates_pem(&mut self, pem: &[u8]) -> Result<()> {
+        let mut added = 0;
+        for certificate in CertificateDer::pem_slice_iter(pem) {
+            let certificate = certificate.map_err(|error| {
+                Error::with_source(ErrorKind::InvalidRequest, error)
+                    .with_message("invalid PEM root certificate")
+            })?;
+            self.extra_roots.push(certificate);
+            added += 1;
+        }
+        if added == 0 {
+            return Err(Error::new(ErrorKind::InvalidRequest)
+                .with_message("no certificate found in the PEM root certificate bundle"));
+        }
+        Ok(())
+    }
+
+    pub(super) fn client_config(&self, settings: &ReqwestSettings) -> Result<rustls::ClientConfig> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
+            self.extra_roots.iter().cloned(),
+            provider.clone(),
+        )
+        .map_err(|error| Error::with_source(ErrorKind::BadCertificate, error))?;
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| Error::with_source(ErrorKind::InvalidRequest, error))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        config.alpn_protocols = if settings.http1_only {
+            vec![b"http/1.1".to_vec()]
+        } else {
+            vec![b"h2".to_vec(), b"http/1.1".to_vec()]
+        };
+        Ok(config)
+    }
+}
