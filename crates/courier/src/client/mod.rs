@@ -243,12 +243,16 @@ impl Client {
     /// ```
     pub async fn execute(&self, mut request: Request) -> Result<Response> {
         let inner = &*self.inner;
+        // Kept to record on responses that interceptors made up (Dio's `resolve`).
+        let url = request.url().clone();
         let guard = watchdog::CallGuard::start(&mut request);
         let chain = Next::new(&inner.interceptors, &inner.dispatch).run(request);
-        match guard {
+        let mut response = match guard {
             None => chain.await,
             Some(guard) => guard.watch(chain).await,
-        }
+        }?;
+        response.or_url(&url);
+        Ok(response)
     }
 }
 

@@ -1,0 +1,290 @@
+//! The interceptor chain: order, Dio's next/resolve/reject, re-running `next`, the closure
+//! hooks, and how bad statuses, cancellation and the total timeout reach interceptors.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use courier::{
+    CancelToken, Client, Error, ErrorKind, Interceptor, Next, Request, RequestFlow, Response,
+    Result, Transport, on_error, on_request, on_response,
+};
+use http::StatusCode;
+
+/// Answers `/ok` with 200, `/fail` with 500 and counts calls; no sockets.
+#[derive(Clone, Default)]
+struct CountingTransport {
+    calls: Arc<AtomicUsize>,
+}
+
+impl Transport for CountingTransport {
+    async fn send(&self, request: Request) -> Result<Response> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let (status, body) = match request.url().path() {
+            "/fail" => (StatusCode::INTERNAL_SERVER_ERROR, "boom"),
+            _ => (StatusCode::OK, "ok"),
+        };
+        let mut response = Response::new(status, body);
+        if let Some(value) = request.headers().get("x-trail") {
+            response.headers_mut().insert("x-trail", value.clone());
+        }
+        Ok(response)
+    }
+}
+
+/// Appends its name to a shared journal on the way in and on the way out.
+struct Journal {
+    name: &'static str,
+    entries: Arc<Mutex<Vec<String>>>,
+}
+
+impl Interceptor for Journal {
+    async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
+        self.entries
+            .lock()
+            .unwrap()
+            .push(format!("{} in", self.name));
+        let result = next.run(request).await;
+        self.entries
+            .lock()
+            .unwrap()
+            .push(format!("{} out", self.name));
+        result
+    }
+}
+
+fn client(
+    transport: &CountingTransport,
+    build: impl FnOnce(courier::ClientBuilder) -> courier::ClientBuilder,
+) -> Client {
+    build(
+        Client::builder()
+            .base_url("https://api.example")
+            .transport(transport.clone()),
+    )
+    .build()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn interceptors_run_outermost_first_like_an_onion() {
+    let entries = Arc::new(Mutex::new(Vec::new()));
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder
+            .interceptor(Journal {
+                name: "a",
+                entries: entries.clone(),
+            })
+            .interceptor(Journal {
+                name: "b",
+                entries: entries.clone(),
+            })
+    });
+    client.get("/ok").send().await.unwrap();
+    assert_eq!(*entries.lock().unwrap(), ["a in", "b in", "b out", "a out"]);
+}
+
+#[tokio::test]
+async fn resolve_answers_without_the_transport() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder.interceptor(on_request(|_request: Request| async {
+            Ok(RequestFlow::Resolve(Response::new(
+                StatusCode::OK,
+                "from memory",
+            )))
+        }))
+    });
+    let response = client.get("/ok").send().await.unwrap();
+    assert_eq!(response.url().as_str(), "https://api.example/ok");
+    assert_eq!(response.text().await.unwrap(), "from memory");
+    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn reject_fails_without_the_transport() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder.interceptor(on_request(|_request: Request| async {
+            Err::<RequestFlow, _>(Error::new(ErrorKind::InvalidRequest).with_message("no token"))
+        }))
+    });
+    let error = client.get("/ok").send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    assert!(error.to_string().contains("no token"));
+    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn next_can_run_again_with_a_copy_of_the_request() {
+    struct RetryOnce;
+    impl Interceptor for RetryOnce {
+        async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
+            let copy = request
+                .try_clone()
+                .expect("an in-memory request can be copied");
+            match next.run(request).await {
+                Err(error) if error.status() == Some(StatusCode::INTERNAL_SERVER_ERROR) => {
+                    let mut copy = copy;
+                    copy.url_mut().set_path("/ok");
+                    next.run(copy).await
+                }
+                other => other,
+            }
+        }
+    }
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| builder.interceptor(RetryOnce));
+    let response = client.post("/fail").body("payload").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(transport.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn bad_statuses_reach_interceptors_as_errors_that_keep_the_response() {
+    let seen = Arc::new(Mutex::new(None));
+    let seen_by_hook = seen.clone();
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder.interceptor(on_error(move |error: Error| {
+            let seen = seen_by_hook.clone();
+            async move {
+                let body = error.response().and_then(|r| r.buffered_body()).cloned();
+                *seen.lock().unwrap() = Some((error.kind(), error.status(), body));
+                Err(error)
+            }
+        }))
+    });
+    let error = client.get("/fail").send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::BadResponse);
+    let (kind, status, body) = seen.lock().unwrap().clone().unwrap();
+    assert_eq!(kind, ErrorKind::BadResponse);
+    assert_eq!(status, Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(body.unwrap(), "boom");
+}
+
+#[tokio::test]
+async fn on_error_can_resolve_a_failure() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder.interceptor(on_error(|error: Error| async move {
+            if error.status() == Some(StatusCode::INTERNAL_SERVER_ERROR) {
+                return Ok(Response::new(StatusCode::OK, "fallback"));
+            }
+            Err(error)
+        }))
+    });
+    let response = client.get("/fail").send().await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "fallback");
+}
+
+#[tokio::test]
+async fn on_response_can_change_or_reject_a_response() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder.interceptor(on_response(|mut response: Response| async move {
+            if response.headers().contains_key("x-trail") {
+                return Err(Error::new(ErrorKind::Decode).with_message("unexpected trail"));
+            }
+            response
+                .headers_mut()
+                .insert("x-seen", http::HeaderValue::from_static("1"));
+            Ok(response)
+        }))
+    });
+    let response = client.get("/ok").send().await.unwrap();
+    assert_eq!(response.headers()["x-seen"], "1");
+    let error = client
+        .get("/ok")
+        .header("x-trail", "1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Decode);
+}
+
+#[tokio::test]
+async fn per_request_extensions_reach_interceptors() {
+    #[derive(Clone)]
+    struct Tag(&'static str);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let seen_by_hook = seen.clone();
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder.interceptor(on_request(move |request: Request| {
+            let seen = seen_by_hook.clone();
+            async move {
+                seen.lock()
+                    .unwrap()
+                    .push(request.extensions().get::<Tag>().map(|tag| tag.0));
+                Ok(RequestFlow::Next(request))
+            }
+        }))
+    });
+    client
+        .get("/ok")
+        .extension(Tag("first"))
+        .send()
+        .await
+        .unwrap();
+    client.get("/ok").send().await.unwrap();
+    assert_eq!(*seen.lock().unwrap(), [Some("first"), None]);
+}
+
+/// An interceptor that waits forever, as a token refresh or back-off could.
+struct WaitForever;
+
+impl Interceptor for WaitForever {
+    async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
+        std::future::pending::<()>().await;
+        next.run(request).await
+    }
+}
+
+#[tokio::test]
+async fn cancellation_stops_an_interceptor_that_is_waiting() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| builder.interceptor(WaitForever));
+    let token = CancelToken::new();
+    let request = tokio::spawn({
+        let client = client.clone();
+        let token = token.clone();
+        async move { client.get("/ok").cancel_token(&token).send().await }
+    });
+    tokio::task::yield_now().await;
+    token.cancel_with("screen closed");
+    let error = request.await.unwrap().unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Cancelled);
+    assert_eq!(error.cancel_reason().unwrap().as_str(), "screen closed");
+    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_total_timeout_covers_interceptors() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder
+            .timeout(Duration::from_secs(30))
+            .interceptor(WaitForever)
+    });
+    let error = client.get("/ok").send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout);
+    assert_eq!(error.url().unwrap().as_str(), "https://api.example/ok");
+}
+
+#[tokio::test]
+async fn an_already_cancelled_token_sends_nothing() {
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| builder);
+    let token = CancelToken::new();
+    token.cancel();
+    let error = client
+        .get("/ok")
+        .cancel_token(&token)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error.is_cancelled());
+    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+}
