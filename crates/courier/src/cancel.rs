@@ -147,10 +147,10 @@ impl CancelToken {
     pub fn reason(&self) -> Option<CancelReason> {
         let mut current = Some(self);
         while let Some(token) = current {
-            if token.inner.token.is_cancelled() {
-                if let Some(reason) = token.inner.reason.get() {
-                    return Some(reason.clone());
-                }
+            if token.inner.token.is_cancelled()
+                && let Some(reason) = token.inner.reason.get()
+            {
+                return Some(reason.clone());
             }
             current = token.inner.parent.as_ref();
         }

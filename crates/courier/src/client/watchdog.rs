@@ -67,10 +67,10 @@ impl CallGuard {
         self,
         chain: impl Future<Output = Result<Response>>,
     ) -> Result<Response> {
-        if let Some(token) = &self.cancel {
-            if token.is_cancelled() {
-                return Err(token.error().with_url(&self.url));
-            }
+        if let Some(token) = &self.cancel
+            && token.is_cancelled()
+        {
+            return Err(token.error().with_url(&self.url));
         }
         tokio::select! {
             biased;

@@ -48,10 +48,10 @@ impl RequestBuilder {
     }
 
     fn update(mut self, change: impl FnOnce(&mut Request) -> Result<()>) -> Self {
-        if let Ok(request) = &mut self.request {
-            if let Err(error) = change(request) {
-                self.request = Err(error);
-            }
+        if let Ok(request) = &mut self.request
+            && let Err(error) = change(request)
+        {
+            self.request = Err(error);
         }
         self
     }

@@ -101,19 +101,19 @@ impl Stream for WatchedBody {
         if this.finished {
             return Poll::Ready(None);
         }
-        if let Some(cancelled) = &mut this.cancelled {
-            if cancelled.as_mut().poll(cx).is_ready() {
-                let reason = this.cancel.as_ref().and_then(CancelToken::reason);
-                return this.fail(Error::cancelled(reason));
-            }
+        if let Some(cancelled) = &mut this.cancelled
+            && cancelled.as_mut().poll(cx).is_ready()
+        {
+            let reason = this.cancel.as_ref().and_then(CancelToken::reason);
+            return this.fail(Error::cancelled(reason));
         }
-        if let Some(deadline) = &mut this.deadline {
-            if deadline.as_mut().poll(cx).is_ready() {
-                return this.fail(
-                    Error::new(ErrorKind::Timeout)
-                        .with_message("the body did not arrive within the total timeout"),
-                );
-            }
+        if let Some(deadline) = &mut this.deadline
+            && deadline.as_mut().poll(cx).is_ready()
+        {
+            return this.fail(
+                Error::new(ErrorKind::Timeout)
+                    .with_message("the body did not arrive within the total timeout"),
+            );
         }
         match this.inner.as_mut().poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
@@ -144,13 +144,14 @@ impl Stream for WatchedBody {
                 Poll::Ready(None)
             }
             Poll::Pending => {
-                if let Some(silence) = &mut this.silence {
-                    if silence.as_mut().poll(cx).is_ready() {
-                        let timeout = this.receive_timeout.unwrap_or_default();
-                        return this.fail(Error::new(ErrorKind::ReceiveTimeout).with_message(
-                            format!("the body stalled for {}", crate::client::humanize(timeout)),
-                        ));
-                    }
+                if let Some(silence) = &mut this.silence
+                    && silence.as_mut().poll(cx).is_ready()
+                {
+                    let timeout = this.receive_timeout.unwrap_or_default();
+                    return this.fail(Error::new(ErrorKind::ReceiveTimeout).with_message(format!(
+                        "the body stalled for {}",
+                        crate::client::humanize(timeout)
+                    )));
                 }
                 Poll::Pending
             }
