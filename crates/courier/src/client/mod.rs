@@ -104,6 +104,23 @@ impl Client {
         &self.inner.config
     }
 
+    /// Adds the default headers the request does not set itself: a request's own header
+    /// replaces a default of the same name rather than joining it.
+    pub(crate) fn apply_default_headers(&self, request: &mut Request) {
+        let defaults = &self.inner.config.default_headers;
+        if defaults.is_empty() {
+            return;
+        }
+        let headers = request.headers_mut();
+        for name in defaults.keys() {
+            if !headers.contains_key(name) {
+                for value in defaults.get_all(name) {
+                    headers.append(name.clone(), value.clone());
+                }
+            }
+        }
+    }
+
     /// Starts a request with `method`. `url` is joined to the base URL (see
     /// [`ClientBuilder::base_url`]); an absolute URL is used as it is.
     ///
@@ -123,9 +140,6 @@ impl Client {
         let mut url = base_url::join(config.base_url.as_ref(), url)?;
         append_query(&mut url, &config.default_query);
         let mut request = Request::new(method, url);
-        if !config.default_headers.is_empty() {
-            *request.headers_mut() = config.default_headers.clone();
-        }
         *request.options_mut() = config.default_options.clone();
         Ok(request)
     }

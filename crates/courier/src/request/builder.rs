@@ -56,12 +56,14 @@ impl RequestBuilder {
         self
     }
 
-    /// Adds a header (replacing one of the same name from the client's defaults, appending
-    /// to one set earlier on this request).
+    /// Adds a header. It replaces a client default of the same name, and joins a header of
+    /// the same name set earlier on this request.
     ///
     /// ```
-    /// let request = courier::Client::new().get("https://a.example/").header("x-a", "1").build()?;
-    /// assert_eq!(request.headers()["x-a"], "1");
+    /// let client = courier::Client::builder().default_header("accept", "text/html").build()?;
+    /// let request = client.get("https://a.example/").header("accept", "application/json").build()?;
+    /// assert_eq!(request.headers().get_all("accept").iter().count(), 1);
+    /// assert_eq!(request.headers()["accept"], "application/json");
     /// # Ok::<(), courier::Error>(())
     /// ```
     pub fn header<K, V>(self, name: K, value: V) -> Self
@@ -385,7 +387,9 @@ impl RequestBuilder {
     /// assert_eq!(error.kind(), courier::ErrorKind::InvalidRequest);
     /// ```
     pub fn build(self) -> Result<Request> {
-        self.request
+        let mut request = self.request?;
+        self.client.apply_default_headers(&mut request);
+        Ok(request)
     }
 
     /// Sends the request through the client's interceptors and transport.
@@ -398,7 +402,8 @@ impl RequestBuilder {
     /// # }
     /// ```
     pub async fn send(self) -> Result<Response> {
-        let request = self.request?;
+        let mut request = self.request?;
+        self.client.apply_default_headers(&mut request);
         self.client.execute(request).await
     }
 }
