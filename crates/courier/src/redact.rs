@@ -151,6 +151,19 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn secret_values_never_survive_redaction(
+            name in proptest::sample::select(SECRET_QUERY_PARAMETERS),
+            value in "[A-Za-z0-9]{12,24}",
+            other in "[a-z]{1,8}",
+        ) {
+            let url = Url::parse(&format!("https://a.example/p?{other}=1&{name}={value}")).unwrap();
+            let shown = redact_url(&url);
+            proptest::prop_assert!(!shown.as_str().contains(&value));
+        }
+    }
+
     #[test]
     fn url_without_secrets_is_unchanged() {
         let url = Url::parse("https://a.example/p?q=a%20b&x=%2F").unwrap();

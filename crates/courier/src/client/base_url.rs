@@ -163,6 +163,26 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_input_joins_or_fails_cleanly(base in "https://[a-z]{1,8}\\.example(/[a-z0-9]{0,5}){0,3}/?", path in "\\PC{0,40}") {
+            let base = Url::parse(&base).unwrap();
+            let _either_way = join(Some(&base), &path);
+        }
+
+        #[test]
+        fn relative_paths_stay_under_the_base_path(
+            base in "https://api\\.example(/[a-z0-9]{1,5}){0,3}/?",
+            slashes in "/{0,2}",
+            relative in "[a-z0-9]{1,6}(/[a-z0-9]{1,6}){0,3}",
+        ) {
+            let base_url = Url::parse(&base).unwrap();
+            let joined = join(Some(&base_url), &format!("{slashes}{relative}")).unwrap();
+            let expected = format!("{}/{}", base.trim_end_matches('/'), relative);
+            proptest::prop_assert_eq!(joined.as_str(), expected);
+        }
+    }
+
     #[test]
     fn without_a_base_a_relative_path_is_an_invalid_request() {
         let error = join(None, "/users").unwrap_err();
