@@ -37,6 +37,8 @@
 //! - [`Error`], [`ErrorKind`]: failures; [`CancelToken`]: cancellation.
 //! - [`interceptors`]: the interceptors courier ships ([`LogInterceptor`]).
 #![deny(missing_docs)]
+// Library code never unwraps: input from the network, a store or a user gets an `Error`.
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;

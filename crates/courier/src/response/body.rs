@@ -11,7 +11,7 @@ use sync_wrapper::SyncWrapper;
 
 use crate::error::Result;
 
-/// A stream of response chunks whose errors are already courier [`Error`]s.
+/// A stream of response chunks whose errors are already courier [`Error`](crate::Error)s.
 pub type ResponseStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
 
 /// The body of a [`Response`](crate::Response).

@@ -8,7 +8,9 @@ use crate::error::{Error, ErrorKind};
 pub(super) fn map(error: reqwest::Error) -> Error {
     let kind = classify(&error);
     let url = error.url().cloned();
-    let mapped = Error::with_source(kind, error);
+    // reqwest's own text shows the raw URL, tokens in the query included: keep only the
+    // redacted copy on courier's error.
+    let mapped = Error::with_source(kind, error.without_url());
     match url {
         Some(url) => mapped.with_url(&url),
         None => mapped,

@@ -19,14 +19,20 @@ use crate::response::{Response, ResponseBody};
 /// Sends requests with reqwest: connection pooling, HTTP/2 (by ALPN), proxies from the
 /// environment, gzip/brotli/zstd/deflate decompression, and rustls.
 ///
-/// The client builds one from its settings; build one yourself only to share a
-/// `reqwest::Client` you already have (then its redirect policy is used as it is, and the
-/// redirect chain is recorded only if it uses [`ReqwestTransport::redirect_policy`]).
+/// The client builds one from its settings; build one yourself only to tune reqwest beyond
+/// what [`ClientBuilder`](crate::ClientBuilder) offers. Start from
+/// [`ReqwestTransport::client_builder`], which brings courier's TLS set-up and redirect
+/// policy (a plain `reqwest::Client` built with courier's reqwest features has no TLS crypto
+/// provider, and its redirect chain would not be recorded).
 ///
 /// ```
-/// let transport = courier::ReqwestTransport::new(reqwest::Client::new());
-/// let client = courier::Client::builder().transport(transport).build()?;
-/// # Ok::<(), courier::Error>(())
+/// let reqwest = courier::ReqwestTransport::client_builder()?
+///     .http2_adaptive_window(true)
+///     .build()?;
+/// let client = courier::Client::builder()
+///     .transport(courier::ReqwestTransport::new(reqwest))
+///     .build()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct ReqwestTransport {
@@ -75,10 +81,13 @@ impl Default for ReqwestSettings {
 }
 
 impl ReqwestTransport {
-    /// Wraps an existing reqwest client.
+    /// Wraps an existing reqwest client (best built from
+    /// [`client_builder`](Self::client_builder)).
     ///
     /// ```
-    /// let transport = courier::ReqwestTransport::new(reqwest::Client::new());
+    /// let reqwest = courier::ReqwestTransport::client_builder()?.build()?;
+    /// let transport = courier::ReqwestTransport::new(reqwest);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(client: reqwest::Client) -> Self {
         Self { client }
@@ -89,14 +98,27 @@ impl ReqwestTransport {
     /// Use it when building your own `reqwest::Client` for [`ReqwestTransport::new`].
     ///
     /// ```
-    /// let reqwest = reqwest::Client::builder()
-    ///     .redirect(courier::ReqwestTransport::redirect_policy())
-    ///     .build()?;
-    /// let transport = courier::ReqwestTransport::new(reqwest);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// let policy = courier::ReqwestTransport::redirect_policy();
     /// ```
     pub fn redirect_policy() -> reqwest::redirect::Policy {
         redirects::policy()
+    }
+
+    /// A `reqwest::ClientBuilder` set up as courier sets up its own: rustls with the ring
+    /// provider and the platform's roots (HTTP/2 offered by ALPN) and courier's redirect
+    /// policy. Fails only if the platform's trust store cannot be loaded.
+    ///
+    /// ```
+    /// let reqwest = courier::ReqwestTransport::client_builder()?
+    ///     .pool_max_idle_per_host(4)
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn client_builder() -> Result<reqwest::ClientBuilder> {
+        let settings = ReqwestSettings::default();
+        Ok(reqwest::Client::builder()
+            .redirect(redirects::policy())
+            .tls_backend_preconfigured(settings.tls.client_config(&settings)?))
     }
 
     pub(crate) fn from_settings(settings: &ReqwestSettings) -> Result<Self> {
