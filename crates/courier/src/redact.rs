@@ -4,6 +4,13 @@
 //! headers (`X-Api-Key`, `Api-Key`, `X-Auth-Token`, …). Query parameters: `token`,
 //! `access_token`, `refresh_token`, `id_token`, `api_key`, `apikey`, `key`, `password`,
 //! `secret`, `client_secret`, `code`, `signature`, `sig`, plus a caller's own list.
+//!
+//! Body fields (form fields and JSON object keys, see [`is_secret_field`]) are matched more
+//! broadly: the query parameter names compared ignoring case and punctuation (so
+//! `refreshToken` matches `refresh_token`), and any name that contains `token`, `secret`,
+//! `password`, `passwd`, `apikey`, `signature`, `credential`, `privatekey`, `authorization`
+//! or `cookie`. A body is free-form and a missed secret costs more than a hidden
+//! `token_type`.
 
 use std::borrow::Cow;
 
@@ -32,6 +39,21 @@ const SECRET_QUERY_PARAMETERS: &[&str] = &[
     "x-amz-signature",
     "x-amz-credential",
     "x-goog-signature",
+];
+
+/// Fragments that make a body field secret wherever they appear in its normalised name
+/// (lower case, letters and digits only).
+const SECRET_FIELD_FRAGMENTS: &[&str] = &[
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "apikey",
+    "signature",
+    "credential",
+    "privatekey",
+    "authorization",
+    "cookie",
 ];
 
 /// Whether a query parameter's value must not be shown (matched case-insensitively, on the
@@ -124,6 +146,118 @@ pub fn redact_url_with(url: &Url, extra: &[String]) -> Url {
     shown
 }
 
+/// Whether a body field (a form field or a JSON object key) holds a secret.
+///
+/// Names are normalised first (lower case, letters and digits only), so `refreshToken`,
+/// `Refresh-Token` and `refresh_token` are the same name. A field is secret when its name
+/// is a secret query parameter (see [`is_secret_query_parameter`]) or one of `extra`, or when
+/// it contains `token`, `secret`, `password`, `passwd`, `apikey`, `signature`, `credential`,
+/// `privatekey`, `authorization` or `cookie`.
+///
+/// ```
+/// use courier::redact::is_secret_field;
+/// assert!(is_secret_field("refreshToken", &[]));
+/// assert!(is_secret_field("new_password", &[]));
+/// assert!(is_secret_field("code", &[]));
+/// assert!(is_secret_field("otp", &["OTP".to_string()]));
+/// assert!(!is_secret_field("page", &[]));
+/// ```
+pub fn is_secret_field(name: &str, extra: &[String]) -> bool {
+    let name = normalise_field(name);
+    if name.is_empty() {
+        return false;
+    }
+    SECRET_QUERY_PARAMETERS
+        .iter()
+        .any(|secret| normalise_field(secret) == name)
+        || SECRET_FIELD_FRAGMENTS
+            .iter()
+            .any(|fragment| name.contains(fragment))
+        || extra.iter().any(|secret| normalise_field(secret) == name)
+}
+
+fn normalise_field(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// A copy of a form body or query string (`a=1&b=2`, `application/x-www-form-urlencoded`)
+/// whose secret fields ([`is_secret_field`]) have their value replaced by `REDACTED`.
+///
+/// Everything else is kept byte for byte, percent-encoding included; names are decoded
+/// before they are compared, so `refresh%5Ftoken` is caught too. A pair without `=` has no
+/// value to hide and is kept.
+///
+/// ```
+/// use courier::redact::redact_form;
+/// let shown = redact_form("grant_type=refresh_token&refresh_token=abc%2Fdef", &[]);
+/// assert_eq!(shown, "grant_type=refresh_token&refresh_token=REDACTED");
+/// assert_eq!(redact_form("page=2&q=a+b", &[]), "page=2&q=a+b");
+/// ```
+pub fn redact_form<'a>(form: &'a str, extra: &[String]) -> Cow<'a, str> {
+    let is_secret_pair = |pair: &str| match pair.split_once('=') {
+        Some((name, _)) => {
+            let name = url::form_urlencoded::parse(name.as_bytes())
+                .next()
+                .map(|(name, _)| name)
+                .unwrap_or_default();
+            is_secret_field(&name, extra)
+        }
+        None => false,
+    };
+    if !form.split('&').any(is_secret_pair) {
+        return Cow::Borrowed(form);
+    }
+    let pairs: Vec<Cow<'_, str>> = form
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_secret_pair(pair) => Cow::Owned(format!("{name}={REDACTED}")),
+            _ => Cow::Borrowed(pair),
+        })
+        .collect();
+    Cow::Owned(pairs.join("&"))
+}
+
+/// Replaces, at every depth, the value of each secret object field ([`is_secret_field`])
+/// by the string `REDACTED`. `null` values are kept: "no token" is not a secret and often
+/// the point of the log.
+///
+/// ```
+/// use courier::redact::redact_json;
+/// let mut body = serde_json::json!({
+///     "access_token": "abc",
+///     "user": { "name": "Ada", "password": "hunter2" },
+///     "expires_in": 3600,
+/// });
+/// redact_json(&mut body, &[]);
+/// assert_eq!(body, serde_json::json!({
+///     "access_token": "REDACTED",
+///     "user": { "name": "Ada", "password": "REDACTED" },
+///     "expires_in": 3600,
+/// }));
+/// ```
+pub fn redact_json(value: &mut serde_json::Value, extra: &[String]) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (name, field) in fields.iter_mut() {
+                if !is_secret_field(name, extra) {
+                    redact_json(field, extra);
+                } else if !field.is_null() {
+                    *field = serde_json::Value::String(REDACTED.to_owned());
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                redact_json(item, extra);
+            }
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,5 +302,47 @@ mod tests {
     fn url_without_secrets_is_unchanged() {
         let url = Url::parse("https://a.example/p?q=a%20b&x=%2F").unwrap();
         assert_eq!(redact_url(&url), url);
+    }
+
+    #[test]
+    fn every_query_parameter_is_also_a_secret_field() {
+        for name in SECRET_QUERY_PARAMETERS {
+            assert!(is_secret_field(name, &[]), "{name}");
+            assert!(is_secret_field(&name.to_uppercase(), &[]), "{name}");
+        }
+    }
+
+    #[test]
+    fn camel_case_and_fragments_are_secret_fields() {
+        for name in [
+            "accessToken",
+            "client-secret",
+            "X-Api-Key",
+            "currentPassword",
+            "id",
+        ] {
+            assert_eq!(is_secret_field(name, &[]), name != "id", "{name}");
+        }
+        assert!(is_secret_field("session_id", &["sessionId".to_string()]));
+    }
+
+    #[test]
+    fn form_redaction_decodes_names_and_keeps_the_rest() {
+        let form = "a=1&refresh%5Ftoken=s%26cret&password&b=x%20y&PASSWORD=p";
+        assert_eq!(
+            redact_form(form, &[]),
+            "a=1&refresh%5Ftoken=REDACTED&password&b=x%20y&PASSWORD=REDACTED"
+        );
+        assert!(matches!(redact_form("a=1&b=2", &[]), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn json_redaction_reaches_arrays_and_keeps_null() {
+        let mut body = serde_json::json!([{ "token": { "value": "t" }, "key": null }, "key"]);
+        redact_json(&mut body, &[]);
+        assert_eq!(
+            body,
+            serde_json::json!([{ "token": "REDACTED", "key": null }, "key"])
+        );
     }
 }
