@@ -1,5 +1,8 @@
 //! Multipart uploads against a real server that parses them with `axum::extract::Multipart`.
 
+// Setup helpers outside `#[test]` functions (and `common`) panic on failure, as tests do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::sync::{Arc, Mutex};
