@@ -1,0 +1,715 @@
+//! Downloads against real loopback servers: atomic writes, progress, resume with
+//! `Range`/`If-Range` (within one call and across calls), and cancellation.
+
+// Setup helpers outside `#[test]` functions (and `common`) panic on failure, as tests do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use axum::routing::get;
+use bytes::Bytes;
+use common::TestServer;
+use courier::{CancelToken, ErrorKind, Progress};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+const LEN: usize = 1024 * 1024;
+
+/// 1 MiB that differs per `seed`, with no short period (so a misplaced range shows).
+fn content(seed: u8) -> Arc<Vec<u8>> {
+    Arc::new(
+        (0..LEN)
+            .map(|i| (i % 251) as u8 ^ (i >> 10) as u8 ^ seed)
+            .collect(),
+    )
+}
+
+/// What a server saw of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Seen {
+    range: Option<String>,
+    if_range: Option<String>,
+    accept_encoding: Option<String>,
+    client: Option<String>,
+}
+
+/// The current version of the resource.
+#[derive(Clone)]
+struct Version {
+    etag: String,
+    body: Arc<Vec<u8>>,
+}
+
+/// How to answer, written by hand from RFC 9110 §14.
+#[derive(Debug, PartialEq, Eq)]
+enum Plan {
+    Full,
+    From(usize),
+    Unsatisfiable,
+}
+
+fn plan(range: Option<&str>, if_range: Option<&str>, etag: &str, len: usize) -> Plan {
+    let Some(start) = range
+        .and_then(|range| range.strip_prefix("bytes="))
+        .and_then(|range| range.strip_suffix('-'))
+        .and_then(|start| start.parse::<usize>().ok())
+    else {
+        return Plan::Full;
+    };
+    // If-Range with another validator: the representation changed, send all of it.
+    if if_range.is_some_and(|validator| validator != etag) {
+        return Plan::Full;
+    }
+    if start >= len {
+        Plan::Unsatisfiable
+    } else {
+        Plan::From(start)
+    }
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn seen(headers: &HeaderMap) -> Seen {
+    Seen {
+        range: header_text(headers, header::RANGE),
+        if_range: header_text(headers, header::IF_RANGE),
+        accept_encoding: header_text(headers, header::ACCEPT_ENCODING),
+        client: header_text(headers, header::HeaderName::from_static("x-client")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// An axum server that honours Range and If-Range.
+// ---------------------------------------------------------------------------------------
+
+#[derive(Clone)]
+struct Resource {
+    version: Arc<Mutex<Version>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// Send this many bytes, then stall forever (to cancel mid-body).
+    stall_after: Option<usize>,
+}
+
+async fn serve_resource(State(resource): State<Resource>, headers: HeaderMap) -> Response {
+    resource.seen.lock().unwrap().push(seen(&headers));
+    let Version { etag, body } = resource.version.lock().unwrap().clone();
+    let plan = plan(
+        header_text(&headers, header::RANGE).as_deref(),
+        header_text(&headers, header::IF_RANGE).as_deref(),
+        &etag,
+        body.len(),
+    );
+    let builder = Response::builder()
+        .header(header::ETAG, &etag)
+        .header(header::ACCEPT_RANGES, "bytes");
+    let start = match plan {
+        Plan::Unsatisfiable => {
+            return builder
+                .status(StatusCode::RANGE_NOT_SATISFIABLE)
+                .header(header::CONTENT_RANGE, format!("bytes */{}", body.len()))
+                .body(Body::empty())
+                .unwrap();
+        }
+        Plan::Full => 0,
+        Plan::From(start) => start,
+    };
+    let builder = if start > 0 {
+        builder.status(StatusCode::PARTIAL_CONTENT).header(
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{}", body.len() - 1, body.len()),
+        )
+    } else {
+        builder.status(StatusCode::OK)
+    };
+    let slice = Bytes::copy_from_slice(&body[start..]);
+    let length = slice.len();
+    let response_body = match resource.stall_after {
+        None => Body::from(slice),
+        Some(stall) => {
+            let sent = slice.slice(..stall.min(length));
+            let chunks = futures_util::stream::iter([Ok::<_, std::io::Error>(sent)]);
+            Body::from_stream(futures_util::StreamExt::chain(
+                chunks,
+                futures_util::stream::pending(),
+            ))
+        }
+    };
+    builder
+        .header(header::CONTENT_LENGTH, length)
+        .body(response_body)
+        .unwrap()
+}
+
+async fn resource_server(stall_after: Option<usize>) -> (TestServer, Resource) {
+    let resource = Resource {
+        version: Arc::new(Mutex::new(Version {
+            etag: "\"v1\"".into(),
+            body: content(1),
+        })),
+        seen: Arc::default(),
+        stall_after,
+    };
+    let router = Router::new()
+        .route("/file.bin", get(serve_resource))
+        .with_state(resource.clone());
+    (TestServer::start(router).await, resource)
+}
+
+// ---------------------------------------------------------------------------------------
+// A raw TCP server that writes HTTP/1.1 by hand and can cut a connection mid-body.
+// ---------------------------------------------------------------------------------------
+
+struct RawServer {
+    addr: SocketAddr,
+    version: Arc<Mutex<Version>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+    task: JoinHandle<()>,
+}
+
+struct RawConfig {
+    /// Announce `Accept-Ranges: bytes` and an `ETag`, and honour `Range`/`If-Range`.
+    ranges: bool,
+    /// Per connection, in order: close after this many body bytes. Later connections send
+    /// everything.
+    cuts: Vec<usize>,
+    /// Added to the `Content-Length` of the connections that are cut (a server that
+    /// announces more than it sends).
+    overstate: usize,
+}
+
+impl RawServer {
+    async fn start(config: RawConfig) -> RawServer {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let version = Arc::new(Mutex::new(Version {
+            etag: "\"v1\"".into(),
+            body: content(1),
+        }));
+        let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
+        let cuts = Arc::new(Mutex::new(VecDeque::from(config.cuts)));
+        let ranges = config.ranges;
+        let overstate = config.overstate;
+        let task = tokio::spawn({
+            let version = version.clone();
+            let seen = seen.clone();
+            async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        return;
+                    };
+                    let cut = cuts.lock().unwrap().pop_front();
+                    let version = version.lock().unwrap().clone();
+                    let seen = seen.clone();
+                    let cut = cut.map(|after| (after, overstate));
+                    tokio::spawn(answer(stream, version, seen, ranges, cut));
+                }
+            }
+        });
+        RawServer {
+            addr,
+            version,
+            seen,
+            task,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/file.bin", self.addr)
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+
+    fn change(&self, etag: &str, body: Arc<Vec<u8>>) {
+        *self.version.lock().unwrap() = Version {
+            etag: etag.into(),
+            body,
+        };
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn read_head(stream: &mut TcpStream) -> Option<HeaderMap> {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !buffer.windows(4).any(|window| window == b"\r\n\r\n") {
+        let read = stream.read(&mut chunk).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    let text = String::from_utf8(buffer).ok()?;
+    let mut headers = HeaderMap::new();
+    for line in text.split("\r\n").skip(1) {
+        if let Some((name, value)) = line.split_once(':') {
+            headers.append(
+                header::HeaderName::from_bytes(name.trim().as_bytes()).ok()?,
+                value.trim().parse().ok()?,
+            );
+        }
+    }
+    Some(headers)
+}
+
+async fn answer(
+    mut stream: TcpStream,
+    version: Version,
+    seen_requests: Arc<Mutex<Vec<Seen>>>,
+    ranges: bool,
+    cut: Option<(usize, usize)>,
+) {
+    let Some(headers) = read_head(&mut stream).await else {
+        return;
+    };
+    seen_requests.lock().unwrap().push(seen(&headers));
+    let body = &version.body;
+    let plan = if ranges {
+        plan(
+            header_text(&headers, header::RANGE).as_deref(),
+            header_text(&headers, header::IF_RANGE).as_deref(),
+            &version.etag,
+            body.len(),
+        )
+    } else {
+        Plan::Full
+    };
+    let mut head = String::new();
+    let start = match plan {
+        Plan::Full => {
+            head.push_str("HTTP/1.1 200 OK\r\n");
+            0
+        }
+        Plan::From(start) => {
+            head.push_str("HTTP/1.1 206 Partial Content\r\n");
+            head.push_str(&format!(
+                "Content-Range: bytes {start}-{}/{}\r\n",
+                body.len() - 1,
+                body.len()
+            ));
+            start
+        }
+        Plan::Unsatisfiable => {
+            head.push_str("HTTP/1.1 416 Range Not Satisfiable\r\n");
+            head.push_str(&format!("Content-Range: bytes */{}\r\n", body.len()));
+            body.len()
+        }
+    };
+    if ranges {
+        head.push_str(&format!(
+            "ETag: {}\r\nAccept-Ranges: bytes\r\n",
+            version.etag
+        ));
+    }
+    let rest = &body[start..];
+    let (sent, overstate) = cut.map_or((rest.len(), 0), |(after, overstate)| {
+        (after.min(rest.len()), overstate)
+    });
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        rest.len() + overstate
+    ));
+    if stream.write_all(head.as_bytes()).await.is_err()
+        || stream.write_all(&rest[..sent]).await.is_err()
+    {
+        return;
+    }
+    // Close the write side, then wait for the client to hang up, so the bytes sent arrive
+    // before the end of the stream rather than being lost to a reset.
+    let _ = stream.shutdown().await;
+    let mut sink = [0u8; 1024];
+    while matches!(stream.read(&mut sink).await, Ok(read) if read > 0) {}
+}
+
+fn raw_client() -> courier::Client {
+    courier::Client::builder().no_proxy().build().unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// Assertions.
+// ---------------------------------------------------------------------------------------
+
+fn part_of(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap().to_os_string();
+    name.push(".part");
+    target.with_file_name(name)
+}
+
+fn meta_of(target: &Path) -> PathBuf {
+    let mut name = target.file_name().unwrap().to_os_string();
+    name.push(".part.meta");
+    target.with_file_name(name)
+}
+
+fn assert_no_leftovers(target: &Path) {
+    assert!(!part_of(target).exists(), "the .part file was left behind");
+    assert!(
+        !meta_of(target).exists(),
+        "the .part.meta file was left behind"
+    );
+}
+
+fn assert_monotonic(progress: &[Progress], total: u64) {
+    assert!(!progress.is_empty());
+    assert!(
+        progress
+            .windows(2)
+            .all(|pair| pair[0].transferred <= pair[1].transferred),
+        "progress went backwards: {progress:?}"
+    );
+    assert_eq!(
+        progress.last(),
+        Some(&Progress {
+            transferred: total,
+            total: Some(total)
+        })
+    );
+}
+
+type Recorder = Arc<Mutex<Vec<Progress>>>;
+
+fn recorder() -> (Recorder, impl Fn(Progress) + Send + Sync + 'static) {
+    let seen: Recorder = Arc::default();
+    let sink = seen.clone();
+    (seen, move |progress| sink.lock().unwrap().push(progress))
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests.
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn downloads_the_exact_content_and_leaves_no_part_file() {
+    let (server, resource) = resource_server(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("nested").join("file.bin");
+
+    let report = server
+        .client()
+        .download("file.bin", &target)
+        .header("x-client", "courier")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert_eq!(report.path, target);
+    assert_eq!(report.bytes_written, LEN as u64);
+    assert_eq!(report.total_bytes, LEN as u64);
+    assert!(!report.resumed);
+    assert_no_leftovers(&target);
+    assert_eq!(
+        *resource.seen.lock().unwrap(),
+        vec![Seen {
+            range: None,
+            if_range: None,
+            accept_encoding: Some("identity".into()),
+            client: Some("courier".into()),
+        }]
+    );
+}
+
+#[tokio::test]
+async fn progress_is_monotonic_and_ends_at_the_total() {
+    let (server, _resource) = resource_server(None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    let (progress, callback) = recorder();
+
+    server
+        .client()
+        .download("file.bin", &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    let progress = progress.lock().unwrap();
+    assert!(progress.len() > 2, "expected several reports: {progress:?}");
+    assert!(
+        progress
+            .iter()
+            .all(|progress| progress.total == Some(LEN as u64))
+    );
+    assert_monotonic(&progress, LEN as u64);
+}
+
+#[tokio::test]
+async fn a_broken_connection_is_resumed_with_range_in_the_same_call() {
+    let server = RawServer::start(RawConfig {
+        ranges: true,
+        overstate: 0,
+        cuts: vec![300_000],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    let (progress, callback) = recorder();
+
+    let report = raw_client()
+        .download(server.url(), &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert!(report.resumed);
+    assert_eq!(report.bytes_written, LEN as u64);
+    assert_no_leftovers(&target);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].range, None);
+    assert_eq!(seen[1].range.as_deref(), Some("bytes=300000-"));
+    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
+    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+}
+
+#[tokio::test]
+async fn without_range_support_a_broken_download_fails_and_leaves_nothing() {
+    let server = RawServer::start(RawConfig {
+        ranges: false,
+        overstate: 0,
+        cuts: vec![300_000; 4],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+
+    let error = raw_client()
+        .download(server.url(), &target)
+        .delete_on_error(true)
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert!(!target.exists());
+    assert_no_leftovers(&target);
+    // No validator, no Accept-Ranges: nothing to resume safely, so no second request.
+    assert_eq!(server.seen().len(), 1);
+}
+
+/// Runs a download that breaks after `cut` bytes and keeps its partial file.
+async fn interrupted(server: &RawServer, target: &Path, cut: usize) {
+    let error = raw_client()
+        .download(server.url(), target)
+        .delete_on_error(false)
+        .max_resume_attempts(0)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert!(!target.exists());
+    assert_eq!(
+        std::fs::metadata(part_of(target)).unwrap().len(),
+        cut as u64
+    );
+    assert!(meta_of(target).exists());
+}
+
+#[tokio::test]
+async fn a_kept_partial_file_is_resumed_by_the_next_call() {
+    let server = RawServer::start(RawConfig {
+        ranges: true,
+        overstate: 0,
+        cuts: vec![400_000],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    interrupted(&server, &target, 400_000).await;
+    let (progress, callback) = recorder();
+
+    let report = raw_client()
+        .download(server.url(), &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert!(report.resumed);
+    assert_eq!(report.bytes_written, (LEN - 400_000) as u64);
+    assert_eq!(report.total_bytes, LEN as u64);
+    assert_no_leftovers(&target);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].range.as_deref(), Some("bytes=400000-"));
+    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
+    let progress = progress.lock().unwrap();
+    assert_eq!(
+        progress[0].transferred, 400_000,
+        "starts at the bytes on disk"
+    );
+    assert_monotonic(&progress, LEN as u64);
+}
+
+#[tokio::test]
+async fn a_changed_etag_on_resume_restarts_from_zero() {
+    let server = RawServer::start(RawConfig {
+        ranges: true,
+        overstate: 0,
+        cuts: vec![400_000],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    interrupted(&server, &target, 400_000).await;
+    server.change("\"v2\"", content(2));
+
+    let report = raw_client()
+        .download(server.url(), &target)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(std::fs::read(&target).unwrap(), *content(2));
+    assert!(!report.resumed);
+    assert_eq!(report.bytes_written, LEN as u64);
+    assert_no_leftovers(&target);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].range.as_deref(), Some("bytes=400000-"));
+    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
+}
+
+#[tokio::test]
+async fn resume_false_ignores_a_kept_partial_file() {
+    let server = RawServer::start(RawConfig {
+        ranges: true,
+        overstate: 0,
+        cuts: vec![400_000],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    interrupted(&server, &target, 400_000).await;
+
+    let report = raw_client()
+        .download(server.url(), &target)
+        .resume(false)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert!(!report.resumed);
+    assert_eq!(server.seen()[1].range, None);
+    assert_no_leftovers(&target);
+}
+
+#[tokio::test]
+async fn reconnections_stop_after_max_resume_attempts() {
+    let server = RawServer::start(RawConfig {
+        ranges: true,
+        overstate: 0,
+        cuts: vec![100_000, 100_000, 100_000],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+
+    let error = raw_client()
+        .download(server.url(), &target)
+        .max_resume_attempts(2)
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    let ranges: Vec<_> = server.seen().into_iter().map(|seen| seen.range).collect();
+    assert_eq!(
+        ranges,
+        vec![
+            None,
+            Some("bytes=100000-".to_owned()),
+            Some("bytes=200000-".to_owned())
+        ]
+    );
+    assert!(!target.exists());
+    assert_no_leftovers(&target);
+}
+
+#[tokio::test]
+async fn cancelling_mid_download_removes_the_partial_file() {
+    let (server, _resource) = resource_server(Some(200_000)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    let token = CancelToken::new();
+    let canceller = token.clone();
+
+    let error = server
+        .client()
+        .download("file.bin", &target)
+        .cancel_token(&token)
+        .on_progress(move |progress| {
+            if progress.transferred >= 200_000 {
+                canceller.cancel_with("user pressed stop");
+            }
+        })
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_eq!(
+        error.cancel_reason().map(|reason| reason.as_str()),
+        Some("user pressed stop")
+    );
+    assert!(!target.exists());
+    assert_no_leftovers(&target);
+}
+
+#[tokio::test]
+async fn a_partial_file_that_is_already_complete_is_accepted_on_416() {
+    // The first answer announces 10 bytes more than the file has, so the first call fails
+    // with the whole file in its partial file.
+    let server = RawServer::start(RawConfig {
+        ranges: true,
+        overstate: 10,
+        cuts: vec![LEN],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    interrupted(&server, &target, LEN).await;
+    let (progress, callback) = recorder();
+
+    let report = raw_client()
+        .download(server.url(), &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert!(report.resumed);
+    assert_eq!(report.bytes_written, 0);
+    assert_eq!(report.total_bytes, LEN as u64);
+    assert_no_leftovers(&target);
+    assert_eq!(server.seen()[1].range, Some(format!("bytes={LEN}-")));
+    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+}
