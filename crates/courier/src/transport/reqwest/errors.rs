@@ -34,10 +34,9 @@ pub(super) fn classify(error: &reqwest::Error) -> ErrorKind {
             ErrorKind::ReceiveTimeout
         };
     }
-    if error.is_decode() {
-        return ErrorKind::Decode;
-    }
-    if error.is_body() && is_decompression_error(error) {
+    // reqwest marks every failure of a body stream as "decode"; only a decoder's complaint
+    // about the bytes is a decoding error, a connection that broke mid-body is not.
+    if (error.is_decode() || error.is_body()) && is_decompression_error(error) {
         return ErrorKind::Decode;
     }
     ErrorKind::Connection
