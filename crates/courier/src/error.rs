@@ -376,6 +376,26 @@ impl std::error::Error for Error {
     }
 }
 
+/// Invalid request parts met in interceptors convert with `?`.
+macro_rules! invalid_request_from {
+    ($($source:ty),* $(,)?) => {$(
+        impl From<$source> for Error {
+            /// An [`ErrorKind::InvalidRequest`] caused by this error.
+            fn from(source: $source) -> Self {
+                Error::with_source(ErrorKind::InvalidRequest, source)
+            }
+        }
+    )*};
+}
+
+invalid_request_from!(
+    http::Error,
+    http::header::InvalidHeaderValue,
+    http::header::InvalidHeaderName,
+    http::method::InvalidMethod,
+    url::ParseError,
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +405,14 @@ mod tests {
         fn assert_send_sync<T: Send + Sync>() {}
         assert_send_sync::<Error>();
         assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn invalid_header_values_convert_to_invalid_request() {
+        fn parse() -> Result<http::HeaderValue> {
+            Ok("bad\nvalue".parse::<http::HeaderValue>()?)
+        }
+        assert_eq!(parse().unwrap_err().kind(), ErrorKind::InvalidRequest);
     }
 
     #[test]
