@@ -146,10 +146,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let error = client.get("slow").cancel_token(&token).send().await.err();
     step(
         "cancelled while waiting",
-        format!(
-            "{}",
-            error.map(|error| error.to_string()).unwrap_or_default()
-        ),
+        error.map(|error| error.to_string()).unwrap_or_default(),
     );
 
     let form = courier::multipart::Form::new()
@@ -194,8 +191,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Mock::given(method("GET"))
         .and(path("/users/1"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(&serde_json::json!({"id": 1, "name": "Grace"})),
+            ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": 1, "name": "Grace"})),
         )
         .expect(1)
         .named("user lookup")
