@@ -123,12 +123,15 @@ struct UploadState {
 }
 
 impl Upload {
-    /// Wraps the request body so its progress is observed, when a send timeout or a send
-    /// progress callback needs it.
+    /// Wraps the request body so its progress is observed, when a send timeout, a receive
+    /// timeout (which starts when the upload ends) or a send progress callback needs it.
     pub(super) fn monitor(request: &mut Request) -> Option<Arc<Upload>> {
         let options = request.options();
         let progress = options.on_send_progress().cloned();
-        if request.body().is_empty() || (options.send_timeout().is_none() && progress.is_none()) {
+        let needed = options.send_timeout().is_some()
+            || options.receive_timeout().is_some()
+            || progress.is_some();
+        if request.body().is_empty() || !needed {
             return None;
         }
         let upload = Arc::new(Upload {
