@@ -143,17 +143,27 @@ impl Upload {
         });
         let body = std::mem::take(request.body_mut());
         let total = body.content_length();
-        let tracked = TrackedUpload {
-            inner: body.into_stream(),
-            pending: Bytes::new(),
-            upload: upload.clone(),
-            progress,
-            total,
-            sent: 0,
-        };
-        *request.body_mut() = match total {
-            Some(length) => Body::wrap_stream_with_length(tracked, length),
-            None => Body::wrap_stream(tracked),
+        *request.body_mut() = if body.is_replayable() {
+            // Stays replayable, so a 307/308 can still re-send it.
+            let watched = upload.clone();
+            Body::replayable(total, move || {
+                let stream = body.try_clone().map_or_else(
+                    || Box::pin(futures_util::stream::empty()) as BodyStream,
+                    Body::into_stream,
+                );
+                Box::pin(TrackedUpload::new(
+                    stream,
+                    watched.clone(),
+                    progress.clone(),
+                    total,
+                ))
+            })
+        } else {
+            let tracked = TrackedUpload::new(body.into_stream(), upload.clone(), progress, total);
+            match total {
+                Some(length) => Body::wrap_stream_with_length(tracked, length),
+                None => Body::wrap_stream(tracked),
+            }
         };
         Some(upload)
     }
@@ -192,6 +202,22 @@ struct TrackedUpload {
 }
 
 impl TrackedUpload {
+    fn new(
+        inner: BodyStream,
+        upload: Arc<Upload>,
+        progress: Option<ProgressCallback>,
+        total: Option<u64>,
+    ) -> Self {
+        Self {
+            inner,
+            pending: Bytes::new(),
+            upload,
+            progress,
+            total,
+            sent: 0,
+        }
+    }
+
     fn emit(&mut self) -> Bytes {
         let size = self.pending.len().min(UPLOAD_CHUNK);
         let chunk = self.pending.split_to(size);

@@ -37,7 +37,8 @@ pub(super) fn classify(error: &reqwest::Error) -> ErrorKind {
     // reqwest reports every failure while reading a body through its decoders as a decode
     // error, a connection that broke mid-body included; hyper's error in the chain tells the
     // network's failures from the decoders'.
-    if (error.is_decode() || error.is_body()) && chain(error).any(|cause| cause.is::<hyper::Error>())
+    if (error.is_decode() || error.is_body())
+        && chain(error).any(|cause| cause.is::<hyper::Error>())
     {
         return ErrorKind::Connection;
     }
