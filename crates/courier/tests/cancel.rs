@@ -87,7 +87,10 @@ async fn cancelled_while_waiting_for_the_head_closes_the_connection() {
     let request = tokio::spawn(server.client().get("slow").cancel_token(&token).send());
     within(heads.recv(), "the server reads the request").await;
     token.cancel();
-    let error = within(request, "the request ends").await.unwrap().unwrap_err();
+    let error = within(request, "the request ends")
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Cancelled, "{error:?}");
     assert!(error.cancel_reason().is_none());
     within(closed.recv(), "the server sees the connection close").await;
@@ -151,7 +154,10 @@ async fn cancelling_a_parent_token_cancels_the_request() {
     );
     within(heads.recv(), "the server reads the request").await;
     screen.cancel_with("screen closed");
-    let error = within(request, "the request ends").await.unwrap().unwrap_err();
+    let error = within(request, "the request ends")
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Cancelled, "{error:?}");
     assert_eq!(
         error.cancel_reason().map(|r| r.as_str()),
@@ -211,7 +217,10 @@ async fn cancelled_inside_an_interceptors_own_await() {
     let request = tokio::spawn(client.get("hung").cancel_token(&token).send());
     within(entered.notified(), "the interceptor starts waiting").await;
     token.cancel_with("gave up");
-    let error = within(request, "the request ends").await.unwrap().unwrap_err();
+    let error = within(request, "the request ends")
+        .await
+        .unwrap()
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Cancelled, "{error:?}");
     assert_eq!(error.cancel_reason().map(|r| r.as_str()), Some("gave up"));
     assert_eq!(error.url().map(|u| u.path()), Some("/hung"));

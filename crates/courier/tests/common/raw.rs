@@ -75,7 +75,10 @@ pub(crate) async fn read_head(stream: &mut TcpStream) -> (String, Vec<u8>) {
             let rest = buffer.split_off(end + 4);
             return (String::from_utf8_lossy(&buffer).into_owned(), rest);
         }
-        let read = stream.read(&mut chunk).await.expect("read the request head");
+        let read = stream
+            .read(&mut chunk)
+            .await
+            .expect("read the request head");
         assert!(read > 0, "the client closed before sending a request head");
         buffer.extend_from_slice(&chunk[..read]);
     }

@@ -22,14 +22,15 @@ pub(crate) struct TlsServer {
 impl TlsServer {
     /// Serves `router` over TLS (HTTP/1.1).
     pub(crate) async fn start(router: axum::Router) -> TlsServer {
-        let certified =
-            rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
-                .expect("generate a certificate");
+        let certified = rcgen::generate_simple_self_signed(vec![
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+        ])
+        .expect("generate a certificate");
         let certificate_pem = certified.cert.pem();
         let chain = vec![certified.cert.der().clone()];
-        let key = rustls::pki_types::PrivateKeyDer::Pkcs8(
-            certified.signing_key.serialize_der().into(),
-        );
+        let key =
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
