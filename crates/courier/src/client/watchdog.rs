@@ -177,7 +177,7 @@ impl Upload {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         state.last_activity = now;
-        state.finished_at = Some(now);
+        state.finished_at.get_or_insert(now);
         drop(state);
         self.finished.notify_one();
     }
@@ -223,6 +223,11 @@ impl TrackedUpload {
         let chunk = self.pending.split_to(size);
         self.sent += chunk.len() as u64;
         self.upload.touch();
+        // hyper stops polling a body of known length once it has that many bytes, without
+        // waiting for the end of the stream: the upload is over when the last byte is taken.
+        if self.total.is_some_and(|total| self.sent >= total) {
+            self.upload.finish();
+        }
         if let Some(progress) = &self.progress {
             progress.report(Progress {
                 transferred: self.sent,
