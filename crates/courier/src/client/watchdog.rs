@@ -252,6 +252,16 @@ impl Stream for TrackedUpload {
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
                 Poll::Ready(None) => {
                     this.upload.finish();
+                    // The last report carries the total, also when no length was known (as
+                    // for downloads), so a progress bar can always complete.
+                    if let Some(progress) = &this.progress {
+                        if this.total != Some(this.sent) {
+                            progress.report(Progress {
+                                transferred: this.sent,
+                                total: Some(this.sent),
+                            });
+                        }
+                    }
                     return Poll::Ready(None);
                 }
                 Poll::Pending => return Poll::Pending,
