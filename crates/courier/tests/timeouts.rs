@@ -262,20 +262,22 @@ async fn the_client_default_receive_timeout_applies() {
     assert_eq!(error.kind(), ErrorKind::ReceiveTimeout, "{error:?}");
 }
 
-#[tokio::test]
-async fn a_slow_steady_upload_is_not_a_receive_timeout() {
-    const SIZE: usize = 16 * 1024 * 1024;
-    let server = RawServer::start(|mut stream| async move {
+/// A server that reads a whole `size`-byte body, then stays silent for `delay` (forever when
+/// `None`) before answering.
+async fn reads_body_then_waits(size: usize, delay: Option<Duration>) -> RawServer {
+    RawServer::start(move |mut stream| async move {
         use tokio::io::AsyncReadExt;
         let (_, early) = read_head(&mut stream).await;
         let mut received = early.len();
-        let mut chunk = vec![0u8; 128 * 1024];
-        while received < SIZE {
-            // Slower than the receive timeout overall, never silent for long.
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let mut chunk = vec![0u8; 64 * 1024];
+        while received < size {
             let read = stream.read(&mut chunk).await.expect("read the body");
             assert!(read > 0, "the client closed mid-upload");
             received += read;
+        }
+        match delay {
+            Some(delay) => tokio::time::sleep(delay).await,
+            None => wait_closed(&mut stream).await,
         }
         write_all(
             &mut stream,
@@ -283,12 +285,68 @@ async fn a_slow_steady_upload_is_not_a_receive_timeout() {
         )
         .await;
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn receive_timeout_after_a_sized_upload() {
+    const SIZE: usize = 256 * 1024;
+    let server = reads_body_then_waits(SIZE, None).await;
+    let error = tokio::time::timeout(
+        Duration::from_secs(10),
+        server
+            .client()
+            .post("upload")
+            .receive_timeout(SHORT)
+            .body(vec![1u8; SIZE])
+            .send(),
+    )
+    .await
+    .expect("the receive timeout fires")
+    .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::ReceiveTimeout, "{error:?}");
+}
+
+#[tokio::test]
+async fn a_slow_answer_after_a_sized_upload_is_not_a_send_timeout() {
+    const SIZE: usize = 256 * 1024;
+    let server = reads_body_then_waits(SIZE, Some(Duration::from_millis(400))).await;
+    let response = server
+        .client()
+        .post("upload")
+        .send_timeout(Duration::from_millis(100))
+        .body(vec![1u8; SIZE])
+        .send()
+        .await
+        .expect("the upload finished; the send timeout no longer applies");
+    assert_eq!(response.text().await.unwrap(), "ok");
+}
+
+#[tokio::test]
+async fn a_slow_steady_upload_is_not_a_receive_timeout() {
+    const CHUNKS: usize = 20;
+    const CHUNK: usize = 1024;
+    let server = reads_body_then_waits(CHUNKS * CHUNK, Some(Duration::ZERO)).await;
+    // The client produces the body slowly: the upload outlasts the receive timeout, which
+    // only starts once the body is sent.
+    let chunks = futures_util::stream::unfold(0, |sent| async move {
+        if sent == CHUNKS {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Some((
+            Ok::<_, std::io::Error>(Bytes::from(vec![7u8; CHUNK])),
+            sent + 1,
+        ))
+    });
     let response = server
         .client()
         .post("upload")
         .receive_timeout(SHORT)
-        .body(vec![7u8; SIZE])
+        .body(courier::Body::wrap_stream_with_length(
+            chunks,
+            (CHUNKS * CHUNK) as u64,
+        ))
         .send()
         .await
         .expect("the receive timeout starts when the upload ends");
