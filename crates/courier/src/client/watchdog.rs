@@ -254,13 +254,13 @@ impl Stream for TrackedUpload {
                     this.upload.finish();
                     // The last report carries the total, also when no length was known (as
                     // for downloads), so a progress bar can always complete.
-                    if let Some(progress) = &this.progress {
-                        if this.total != Some(this.sent) {
-                            progress.report(Progress {
-                                transferred: this.sent,
-                                total: Some(this.sent),
-                            });
-                        }
+                    if let Some(progress) = &this.progress
+                        && this.total != Some(this.sent)
+                    {
+                        progress.report(Progress {
+                            transferred: this.sent,
+                            total: Some(this.sent),
+                        });
                     }
                     return Poll::Ready(None);
                 }
