@@ -123,12 +123,15 @@ struct UploadState {
 }
 
 impl Upload {
-    /// Wraps the request body so its progress is observed, when a send timeout or a send
-    /// progress callback needs it.
+    /// Wraps the request body so its progress is observed, when a send timeout, a receive
+    /// timeout (which starts when the upload ends) or a send progress callback needs it.
     pub(super) fn monitor(request: &mut Request) -> Option<Arc<Upload>> {
         let options = request.options();
         let progress = options.on_send_progress().cloned();
-        if request.body().is_empty() || (options.send_timeout().is_none() && progress.is_none()) {
+        let needed = options.send_timeout().is_some()
+            || options.receive_timeout().is_some()
+            || progress.is_some();
+        if request.body().is_empty() || !needed {
             return None;
         }
         let upload = Arc::new(Upload {
@@ -140,17 +143,27 @@ impl Upload {
         });
         let body = std::mem::take(request.body_mut());
         let total = body.content_length();
-        let tracked = TrackedUpload {
-            inner: body.into_stream(),
-            pending: Bytes::new(),
-            upload: upload.clone(),
-            progress,
-            total,
-            sent: 0,
-        };
-        *request.body_mut() = match total {
-            Some(length) => Body::wrap_stream_with_length(tracked, length),
-            None => Body::wrap_stream(tracked),
+        *request.body_mut() = if body.is_replayable() {
+            // Stays replayable, so a 307/308 can still re-send it.
+            let watched = upload.clone();
+            Body::replayable(total, move || {
+                let stream = body.try_clone().map_or_else(
+                    || Box::pin(futures_util::stream::empty()) as BodyStream,
+                    Body::into_stream,
+                );
+                Box::pin(TrackedUpload::new(
+                    stream,
+                    watched.clone(),
+                    progress.clone(),
+                    total,
+                ))
+            })
+        } else {
+            let tracked = TrackedUpload::new(body.into_stream(), upload.clone(), progress, total);
+            match total {
+                Some(length) => Body::wrap_stream_with_length(tracked, length),
+                None => Body::wrap_stream(tracked),
+            }
         };
         Some(upload)
     }
@@ -164,7 +177,7 @@ impl Upload {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         state.last_activity = now;
-        state.finished_at = Some(now);
+        state.finished_at.get_or_insert(now);
         drop(state);
         self.finished.notify_one();
     }
@@ -189,11 +202,32 @@ struct TrackedUpload {
 }
 
 impl TrackedUpload {
+    fn new(
+        inner: BodyStream,
+        upload: Arc<Upload>,
+        progress: Option<ProgressCallback>,
+        total: Option<u64>,
+    ) -> Self {
+        Self {
+            inner,
+            pending: Bytes::new(),
+            upload,
+            progress,
+            total,
+            sent: 0,
+        }
+    }
+
     fn emit(&mut self) -> Bytes {
         let size = self.pending.len().min(UPLOAD_CHUNK);
         let chunk = self.pending.split_to(size);
         self.sent += chunk.len() as u64;
         self.upload.touch();
+        // hyper stops polling a body of known length once it has that many bytes, without
+        // waiting for the end of the stream: the upload is over when the last byte is taken.
+        if self.total.is_some_and(|total| self.sent >= total) {
+            self.upload.finish();
+        }
         if let Some(progress) = &self.progress {
             progress.report(Progress {
                 transferred: self.sent,
@@ -218,6 +252,16 @@ impl Stream for TrackedUpload {
                 Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
                 Poll::Ready(None) => {
                     this.upload.finish();
+                    // The last report carries the total, also when no length was known (as
+                    // for downloads), so a progress bar can always complete.
+                    if let Some(progress) = &this.progress
+                        && this.total != Some(this.sent)
+                    {
+                        progress.report(Progress {
+                            transferred: this.sent,
+                            total: Some(this.sent),
+                        });
+                    }
                     return Poll::Ready(None);
                 }
                 Poll::Pending => return Poll::Pending,

@@ -89,6 +89,12 @@ struct WatchedBody {
 impl WatchedBody {
     fn fail(&mut self, error: Error) -> Poll<Option<Result<Bytes>>> {
         self.finished = true;
+        // Drop the transport's body now: a cancelled or timed-out body must release its
+        // connection even while the caller still holds the response.
+        self.inner = Box::pin(futures_util::stream::empty());
+        self.silence = None;
+        self.deadline = None;
+        self.cancelled = None;
         Poll::Ready(Some(Err(error.or_url(&self.url))))
     }
 }

@@ -1,5 +1,9 @@
-//! Helpers shared by the integration tests: a real HTTP server on `127.0.0.1:0`.
+//! Helpers shared by the integration tests: a real HTTP server on `127.0.0.1:0`, a raw TCP
+//! server for faults, and a TLS server with a self-signed certificate.
 #![allow(dead_code)] // each test file uses a subset of these helpers
+
+pub(crate) mod raw;
+pub(crate) mod tls;
 
 use std::net::SocketAddr;
 

@@ -34,9 +34,18 @@ pub(super) fn classify(error: &reqwest::Error) -> ErrorKind {
             ErrorKind::ReceiveTimeout
         };
     }
-    // reqwest marks every failure of a body stream as "decode"; only a decoder's complaint
-    // about the bytes is a decoding error, a connection that broke mid-body is not.
-    if (error.is_decode() || error.is_body()) && is_decompression_error(error) {
+    // reqwest reports every failure while reading a body through its decoders as a decode
+    // error, a connection that broke mid-body included; hyper's error in the chain tells the
+    // network's failures from the decoders'.
+    if (error.is_decode() || error.is_body())
+        && chain(error).any(|cause| cause.is::<hyper::Error>())
+    {
+        return ErrorKind::Connection;
+    }
+    if error.is_decode() {
+        return ErrorKind::Decode;
+    }
+    if error.is_body() && is_decompression_error(error) {
         return ErrorKind::Decode;
     }
     ErrorKind::Connection

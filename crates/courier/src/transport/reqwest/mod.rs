@@ -9,11 +9,12 @@ pub(crate) use tls::TlsSettings;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
+use url::Url;
 
 use super::Transport;
 use crate::body::Body;
 use crate::error::{Error, ErrorKind, Result};
-use crate::request::Request;
+use crate::request::{RedirectPolicy, Request};
 use crate::response::{Response, ResponseBody};
 
 /// Sends requests with reqwest: connection pooling, HTTP/2 (by ALPN), proxies from the
@@ -156,13 +157,66 @@ impl ReqwestTransport {
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request) -> Result<Response> {
-        let (method, url, headers, body, _extensions, options) = request.into_parts();
+        let (method, mut url, mut headers, mut body, _extensions, options) = request.into_parts();
+        let policy = options.redirect();
+        let mut chain: Vec<Url> = Vec::new();
+        loop {
+            // reqwest follows a 307/308 only with an in-memory body; a replayable stream
+            // (a file, a form, a body watched for progress) is re-sent from here instead.
+            let replay = match body.as_bytes() {
+                Some(_) => None,
+                None => body.try_clone(),
+            };
+            let remaining = match policy {
+                RedirectPolicy::Limited(max) => {
+                    RedirectPolicy::Limited(max.saturating_sub(chain.len()))
+                }
+                RedirectPolicy::None => RedirectPolicy::None,
+            };
+            let mut response = self
+                .send_once(
+                    method.clone(),
+                    url.clone(),
+                    headers.clone(),
+                    body,
+                    remaining,
+                )
+                .await?;
+            chain.extend_from_slice(response.redirects());
+            let next = match (replay, policy) {
+                (Some(replay), RedirectPolicy::Limited(max)) => {
+                    redirects::replayed(&response, max, &chain)?.map(|next| (next, replay))
+                }
+                _ => None,
+            };
+            let Some((next, replay)) = next else {
+                response.set_redirects(chain);
+                return Ok(response);
+            };
+            chain.push(response.url().clone());
+            redirects::strip_credentials(&mut headers, &url, &next);
+            url = next;
+            body = replay;
+        }
+    }
+}
+
+impl ReqwestTransport {
+    /// One reqwest call; reqwest follows the redirects it can.
+    async fn send_once(
+        &self,
+        method: http::Method,
+        url: Url,
+        headers: http::HeaderMap,
+        body: Body,
+        policy: RedirectPolicy,
+    ) -> Result<Response> {
         let mut outgoing = reqwest::Request::new(method, url);
         *outgoing.headers_mut() = headers;
         *outgoing.body_mut() = into_reqwest_body(body, outgoing.headers_mut());
 
         let (result, redirect_chain) =
-            redirects::record(options.redirect(), self.client.execute(outgoing)).await;
+            redirects::record(policy, self.client.execute(outgoing)).await;
         let mut incoming = result.map_err(errors::map)?;
 
         let url = incoming.url().clone();
