@@ -44,6 +44,7 @@
 mod body;
 mod cancel;
 mod client;
+mod content_length;
 mod download;
 mod error;
 mod interceptor;

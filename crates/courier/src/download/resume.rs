@@ -11,6 +11,8 @@
 use http::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, LAST_MODIFIED};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
+use crate::content_length::content_length;
+
 /// What identifies the version of the resource a partial file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Validator {
@@ -157,16 +159,6 @@ pub(super) fn decide(
         },
         _ => Decision::Unusable,
     }
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 #[cfg(test)]

@@ -247,13 +247,7 @@ impl Response {
     /// assert_eq!(response.content_length(), Some(12));
     /// ```
     pub fn content_length(&self) -> Option<u64> {
-        self.headers
-            .get(http::header::CONTENT_LENGTH)?
-            .to_str()
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
+        crate::content_length::content_length(&self.headers)
     }
 
     /// The body, when it is already in memory (for example, the body of a bad response kept

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use http::HeaderMap;
+use crate::content_length::content_length;
 use tracing::Level;
 
 use super::event::{self, Received, Sent, Size};
@@ -268,16 +268,6 @@ impl LogInterceptor {
             response_body,
         }
     }
-}
-
-fn content_length(headers: &HeaderMap) -> Option<u64> {
-    headers
-        .get(http::header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .trim()
-        .parse()
-        .ok()
 }
 
 impl Interceptor for LogInterceptor {
