@@ -11,3 +11,13 @@
 //! The policy never touches a store; a store never parses a header.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+mod cache_policy;
+pub mod key;
+mod mode;
+mod status;
+
+pub use cache_policy::CachePolicy;
+pub use key::KeyBuilder;
+pub use mode::CacheMode;
+pub use status::CacheStatus;
