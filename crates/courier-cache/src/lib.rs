@@ -13,6 +13,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
 mod cache_policy;
+mod interceptor;
 pub mod key;
 mod mode;
 mod status;

@@ -1,0 +1,264 @@
+//! Request coalescing: concurrent misses for one key send one request to the origin.
+//!
+//! The first caller for a key becomes the *leader* and fetches; the others become
+//! *followers* and wait for the leader's [`Outcome`]:
+//! - [`Outcome::Stored`]: followers read the entry the leader stored;
+//! - [`Outcome::NotStorable`]: the response may not be shared, so followers go to the origin
+//!   themselves (all at once: there is nothing to wait for);
+//! - the leader failed, was cancelled or panicked (its guard is dropped without an outcome):
+//!   followers try again, and one of them becomes the next leader. So a failing origin sees
+//!   the retries one at a time, never all of them at once, and no follower waits forever.
+//!
+//! This is moka's `get_with` applied to HTTP: one initialisation per key at a time.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::watch;
+
+/// What the leader's fetch led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The response was stored: read it from the store.
+    Stored,
+    /// The response was not storable: fetch it yourself.
+    NotStorable,
+}
+
+/// The state of one key's flight, as followers see it: `None` while the leader works,
+/// `Some(outcome)` once it reported, and a closed channel if it gave up.
+type Flight = watch::Receiver<Option<Outcome>>;
+
+/// The keys being fetched right now.
+#[derive(Debug, Default)]
+pub(crate) struct Coalescer {
+    in_flight: Mutex<HashMap<String, Flight>>,
+}
+
+/// A caller's role for one key.
+pub(crate) enum Role {
+    /// Fetch, then call [`Leader::finish`] (dropping it without finishing releases the
+    /// followers to try again).
+    Leader(Leader),
+    /// Wait with [`Follower::wait`].
+    Follower(Follower),
+}
+
+/// The caller that fetches for everyone.
+pub(crate) struct Leader {
+    coalescer: Arc<Coalescer>,
+    key: String,
+    sender: watch::Sender<Option<Outcome>>,
+}
+
+/// A caller waiting for the leader.
+pub(crate) struct Follower {
+    flight: Flight,
+}
+
+impl Coalescer {
+    /// Joins the flight for `key`, as its leader if there is none.
+    pub(crate) fn join(self: &Arc<Self>, key: &str) -> Role {
+        let mut in_flight = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(flight) = in_flight.get(key) {
+            // A flight whose leader is gone but not yet removed is replaced below.
+            if flight.has_changed().is_ok() {
+                return Role::Follower(Follower {
+                    flight: flight.clone(),
+                });
+            }
+        }
+        let (sender, receiver) = watch::channel(None);
+        in_flight.insert(key.to_owned(), receiver);
+        Role::Leader(Leader {
+            coalescer: self.clone(),
+            key: key.to_owned(),
+            sender,
+        })
+    }
+
+    #[cfg(test)]
+    fn flights(&self) -> usize {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .len()
+    }
+}
+
+impl Leader {
+    /// Reports the outcome to the followers and ends the flight.
+    pub(crate) fn finish(self, outcome: Outcome) {
+        let _no_followers_is_fine = self.sender.send(Some(outcome));
+        // Drop removes the flight.
+    }
+}
+
+impl Drop for Leader {
+    fn drop(&mut self) {
+        let mut in_flight = self
+            .coalescer
+            .in_flight
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Only remove our own flight (a newer leader may have replaced it).
+        if in_flight
+            .get(&self.key)
+            .is_some_and(|flight| flight.same_channel(&self.sender.subscribe()))
+        {
+            in_flight.remove(&self.key);
+        }
+    }
+}
+
+impl Follower {
+    /// Waits for the leader: `Some(outcome)` when it reported one, `None` when it gave up
+    /// (then join again).
+    pub(crate) async fn wait(mut self) -> Option<Outcome> {
+        match self.flight.wait_for(Option::is_some).await {
+            Ok(outcome) => *outcome,
+            Err(_leader_gone) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Fetches through the coalescer the way the interceptor does; `fetch` returns the
+    /// leader's outcome, or `None` to fail.
+    async fn coalesced<F, Fut>(coalescer: &Arc<Coalescer>, key: &str, fetch: F) -> Outcome
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Option<Outcome>>,
+    {
+        loop {
+            match coalescer.join(key) {
+                Role::Leader(leader) => match fetch().await {
+                    Some(outcome) => {
+                        leader.finish(outcome);
+                        return outcome;
+                    }
+                    None => drop(leader),
+                },
+                Role::Follower(follower) => {
+                    if let Some(outcome) = follower.wait().await {
+                        return outcome;
+                    }
+                }
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_misses_for_one_key_fetch_once() {
+        let coalescer = Arc::new(Coalescer::default());
+        let fetches = Arc::new(AtomicUsize::new(0));
+        let (release, released) = watch::channel(false);
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let coalescer = coalescer.clone();
+            let fetches = fetches.clone();
+            let released = released.clone();
+            tasks.push(tokio::spawn(async move {
+                coalesced(&coalescer, "k", || {
+                    let fetches = fetches.clone();
+                    let mut released = released.clone();
+                    async move {
+                        fetches.fetch_add(1, Ordering::SeqCst);
+                        let _ = released.wait_for(|go| *go).await;
+                        Some(Outcome::Stored)
+                    }
+                })
+                .await
+            }));
+        }
+        tokio::task::yield_now().await;
+        let _ = release.send(true);
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), Outcome::Stored);
+        }
+        assert_eq!(fetches.load(Ordering::SeqCst), 1);
+        assert_eq!(coalescer.flights(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_failed_leader_hands_over_to_one_follower_at_a_time() {
+        let coalescer = Arc::new(Coalescer::default());
+        let attempts = Arc::new(AtomicUsize::new(0));
+        let concurrent = Arc::new(AtomicUsize::new(0));
+        let most_concurrent = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let coalescer = coalescer.clone();
+            let attempts = attempts.clone();
+            let concurrent = concurrent.clone();
+            let most_concurrent = most_concurrent.clone();
+            tasks.push(tokio::spawn(async move {
+                coalesced(&coalescer, "k", || {
+                    let attempts = attempts.clone();
+                    let concurrent = concurrent.clone();
+                    let most_concurrent = most_concurrent.clone();
+                    async move {
+                        let now = concurrent.fetch_add(1, Ordering::SeqCst) + 1;
+                        most_concurrent.fetch_max(now, Ordering::SeqCst);
+                        tokio::task::yield_now().await;
+                        concurrent.fetch_sub(1, Ordering::SeqCst);
+                        // The first three leaders fail; the fourth succeeds.
+                        (attempts.fetch_add(1, Ordering::SeqCst) >= 3).then_some(Outcome::Stored)
+                    }
+                })
+                .await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), Outcome::Stored);
+        }
+        assert_eq!(attempts.load(Ordering::SeqCst), 4);
+        assert_eq!(most_concurrent.load(Ordering::SeqCst), 1);
+        assert_eq!(coalescer.flights(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_leader_releases_its_followers() {
+        let coalescer = Arc::new(Coalescer::default());
+        let Role::Leader(leader) = coalescer.join("k") else {
+            panic!("the first caller leads");
+        };
+        let Role::Follower(follower) = coalescer.join("k") else {
+            panic!("the second caller follows");
+        };
+        let waiting = tokio::spawn(follower.wait());
+        drop(leader);
+        assert_eq!(waiting.await.unwrap(), None);
+        assert!(matches!(coalescer.join("k"), Role::Leader(_)));
+    }
+
+    #[tokio::test]
+    async fn not_storable_sends_followers_to_the_origin() {
+        let coalescer = Arc::new(Coalescer::default());
+        let Role::Leader(leader) = coalescer.join("k") else {
+            panic!("the first caller leads");
+        };
+        let Role::Follower(follower) = coalescer.join("k") else {
+            panic!("the second caller follows");
+        };
+        leader.finish(Outcome::NotStorable);
+        assert_eq!(follower.wait().await, Some(Outcome::NotStorable));
+    }
+
+    #[test]
+    fn different_keys_do_not_wait_for_each_other() {
+        let coalescer = Arc::new(Coalescer::default());
+        let first = coalescer.join("a");
+        let second = coalescer.join("b");
+        assert!(matches!(first, Role::Leader(_)));
+        assert!(matches!(second, Role::Leader(_)));
+    }
+}
