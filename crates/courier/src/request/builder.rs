@@ -398,8 +398,10 @@ impl RequestBuilder {
     /// # }
     /// ```
     pub async fn send(self) -> Result<Response> {
-        let request = self.request?;
-        self.client.execute(request).await
+        // Taken apart first, so this future holds the client and not the whole builder
+        // beside the call's future.
+        let RequestBuilder { client, request } = self;
+        client.execute(request?).await
     }
 }
 
