@@ -13,7 +13,7 @@ use futures_util::TryStreamExt;
 use super::Transport;
 use crate::body::Body;
 use crate::error::{Error, ErrorKind, Result};
-use crate::request::Request;
+use crate::request::{RedirectPolicy, Request};
 use crate::response::{Response, ResponseBody};
 
 /// Sends requests with reqwest: connection pooling, HTTP/2 (by ALPN), proxies from the
@@ -134,13 +134,10 @@ impl ReqwestTransport {
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request) -> Result<Response> {
-        let (method, url, headers, body, _extensions, options) = request.into_parts();
-        let mut outgoing = reqwest::Request::new(method, url);
-        *outgoing.headers_mut() = headers;
-        *outgoing.body_mut() = into_reqwest_body(body, outgoing.headers_mut());
-
-        let (result, redirect_chain) =
-            redirects::record(options.redirect(), self.client.execute(outgoing)).await;
+        // Started in a plain function, so the parts moved into reqwest are not kept in this
+        // future's state across the await (the future is moved into a box on every request).
+        let (policy, pending) = self.start(request);
+        let (result, redirect_chain) = redirects::record(policy, pending).await;
         let mut incoming = result.map_err(errors::map)?;
 
         let url = incoming.url().clone();
@@ -159,6 +156,23 @@ impl Transport for ReqwestTransport {
             response.set_redirects(redirect_chain);
         }
         Ok(response)
+    }
+}
+
+impl ReqwestTransport {
+    /// Hands the request to reqwest; returns its redirect policy and reqwest's future.
+    fn start(
+        &self,
+        request: Request,
+    ) -> (
+        RedirectPolicy,
+        impl Future<Output = reqwest::Result<reqwest::Response>> + use<>,
+    ) {
+        let (method, url, headers, body, _extensions, options) = request.into_parts();
+        let mut outgoing = reqwest::Request::new(method, url);
+        *outgoing.headers_mut() = headers;
+        *outgoing.body_mut() = into_reqwest_body(body, outgoing.headers_mut());
+        (options.redirect(), self.client.execute(outgoing))
     }
 }
 
