@@ -15,8 +15,9 @@
 //! Run: `scripts/bench-instructions.sh` (prints the per-request table), or
 //! `cargo bench -p courier --bench client_instructions`. Needs valgrind and the runner of the
 //! same version as the `gungraun` dev-dependency:
-//! `cargo install gungraun-runner --version 0.20.0`. Not part of `cargo test` (`test = false`
-//! in `Cargo.toml`); `cargo clippy --all-targets` still compiles it.
+//! `cargo install gungraun-runner --version 0.20.0`. Not part of `cargo test`: `test = false`
+//! in `Cargo.toml`, and under `cargo test --all-targets` (which runs it anyway) [`main`]
+//! returns at once; `cargo clippy --all-targets` still compiles it.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // a bench fails loudly
 #![allow(missing_docs)] // gungraun's macros generate undocumented items
 
@@ -79,6 +80,27 @@ fn get_1kib_x100(fixture: Fixture) -> Fixture {
     fixture
 }
 
-library_benchmark_group!(name = client; benchmarks = get_1kib_x100);
+/// gungraun's harness, behind [`main`]'s check.
+mod harness {
+    use super::*;
 
-main!(library_benchmark_groups = client);
+    library_benchmark_group!(name = client; benchmarks = get_1kib_x100);
+
+    main!(library_benchmark_groups = client);
+
+    pub(crate) fn run() {
+        main();
+    }
+}
+
+/// Runs the benchmarks under `cargo bench` (which passes `--bench`) and in the runs that
+/// gungraun-runner starts under valgrind (`--gungraun-run`), and does nothing otherwise:
+/// `cargo test --all-targets` runs every bench target, also `test = false` ones, and must
+/// not need valgrind or the runner.
+fn main() {
+    if std::env::args().any(|arg| arg == "--bench" || arg == "--gungraun-run") {
+        harness::run();
+    } else {
+        eprintln!("client_instructions: skipped (run it with `cargo bench`)");
+    }
+}
