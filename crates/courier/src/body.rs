@@ -182,6 +182,12 @@ impl Body {
         !matches!(self.inner, Inner::Stream { .. })
     }
 
+    /// Whether the body is a stream that can be produced again (a file, a form, a watched
+    /// upload), as opposed to bytes in memory or a one-shot stream.
+    pub(crate) fn is_replayable_stream(&self) -> bool {
+        matches!(self.inner, Inner::Replayable { .. })
+    }
+
     /// A copy for re-sending, or `None` for a one-shot stream.
     ///
     /// ```

@@ -10,7 +10,7 @@ pub(crate) use watchdog::humanize;
 
 pub use builder::ClientBuilder;
 pub(crate) use config::Config;
-pub(crate) use dispatch::Dispatch;
+pub(crate) use dispatch::{Dispatch, dispatch};
 
 use std::fmt;
 use std::path::Path;
@@ -257,15 +257,18 @@ impl Client {
     /// ```
     pub async fn execute(&self, mut request: Request) -> Result<Response> {
         let inner = &*self.inner;
-        // Kept to record on responses that interceptors made up (Dio's `resolve`).
-        let url = request.url().clone();
+        // Kept to record on responses that interceptors made up (Dio's `resolve`). Without
+        // interceptors every response comes from the dispatch, which records the URL itself.
+        let url = (!inner.interceptors.is_empty()).then(|| request.url().clone());
         let guard = watchdog::CallGuard::start(&mut request);
         let chain = Next::new(&inner.interceptors, &inner.dispatch).run(request);
         let mut response = match guard {
             None => chain.await,
             Some(guard) => guard.watch(chain).await,
         }?;
-        response.or_url(&url);
+        if let Some(url) = &url {
+            response.or_url(url);
+        }
         Ok(response)
     }
 }

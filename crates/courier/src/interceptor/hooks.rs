@@ -19,6 +19,9 @@ use crate::response::Response;
 /// assert!(matches!(answered, RequestFlow::Resolve(_)));
 /// ```
 #[derive(Debug)]
+// A request is one pointer (its parts are boxed) and a response is not; boxing the
+// response here would change the public variant for a value that lives one hook long.
+#[allow(clippy::large_enum_variant)]
 pub enum RequestFlow {
     /// Continue with this request (Dio's `handler.next(options)`).
     Next(Request),

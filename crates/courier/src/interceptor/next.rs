@@ -1,5 +1,6 @@
 //! The rest of the chain, as seen from one interceptor.
 
+use std::future::Future;
 use std::sync::Arc;
 
 use super::DynInterceptor;
@@ -45,14 +46,14 @@ impl<'a> Next<'a> {
     }
 
     /// Runs the rest of the chain on `request`.
-    pub async fn run(self, request: Request) -> Result<Response> {
+    ///
+    /// The future is the next interceptor's (or the transport's) boxed future itself, not a
+    /// wrapper around it: an interceptor that awaits it holds one pointer, so every
+    /// interceptor's own boxed future stays small however long the chain.
+    pub fn run(self, request: Request) -> impl Future<Output = Result<Response>> + Send + 'a {
         match self.interceptors.split_first() {
-            Some((first, rest)) => {
-                first
-                    .intercept_boxed(request, Next::new(rest, self.dispatch))
-                    .await
-            }
-            None => self.dispatch.send(request).await,
+            Some((first, rest)) => first.intercept_boxed(request, Next::new(rest, self.dispatch)),
+            None => self.dispatch.send(request),
         }
     }
 }

@@ -402,9 +402,12 @@ impl RequestBuilder {
     /// # }
     /// ```
     pub async fn send(self) -> Result<Response> {
-        let mut request = self.request?;
-        self.client.apply_default_headers(&mut request);
-        self.client.execute(request).await
+        // Taken apart first, so this future holds the client and not the whole builder
+        // beside the call's future.
+        let RequestBuilder { client, request } = self;
+        let mut request = request?;
+        client.apply_default_headers(&mut request);
+        client.execute(request).await
     }
 }
 

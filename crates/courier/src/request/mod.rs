@@ -8,6 +8,8 @@ pub use builder::RequestBuilder;
 pub(crate) use builder::append_query;
 pub use options::{RedirectPolicy, RequestOptions, ValidateStatus};
 
+use std::fmt;
+
 use http::{Extensions, HeaderMap, Method};
 use url::Url;
 
@@ -28,8 +30,13 @@ use crate::body::Body;
 /// assert_eq!(copy.extensions().get::<u32>(), Some(&42));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 pub struct Request {
+    // Boxed: a request is moved through every layer (builder, client, each interceptor and
+    // its boxed future, dispatch, transport); a pointer moves where ~400 bytes were copied.
+    inner: Box<Parts>,
+}
+
+struct Parts {
     method: Method,
     url: Url,
     headers: HeaderMap,
@@ -48,12 +55,14 @@ impl Request {
     /// ```
     pub fn new(method: Method, url: Url) -> Self {
         Self {
-            method,
-            url,
-            headers: HeaderMap::new(),
-            body: Body::empty(),
-            extensions: Extensions::new(),
-            options: RequestOptions::default(),
+            inner: Box::new(Parts {
+                method,
+                url,
+                headers: HeaderMap::new(),
+                body: Body::empty(),
+                extensions: Extensions::new(),
+                options: RequestOptions::default(),
+            }),
         }
     }
 
@@ -65,7 +74,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn method(&self) -> &Method {
-        &self.method
+        &self.inner.method
     }
 
     /// The method, to change it.
@@ -76,7 +85,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn method_mut(&mut self) -> &mut Method {
-        &mut self.method
+        &mut self.inner.method
     }
 
     /// The full URL (the base URL already joined).
@@ -87,7 +96,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn url(&self) -> &Url {
-        &self.url
+        &self.inner.url
     }
 
     /// The URL, to change it.
@@ -98,7 +107,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn url_mut(&mut self) -> &mut Url {
-        &mut self.url
+        &mut self.inner.url
     }
 
     /// The headers.
@@ -109,7 +118,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.inner.headers
     }
 
     /// The headers, to change them.
@@ -120,7 +129,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.headers
+        &mut self.inner.headers
     }
 
     /// The body.
@@ -131,7 +140,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn body(&self) -> &Body {
-        &self.body
+        &self.inner.body
     }
 
     /// The body, to replace it.
@@ -142,7 +151,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn body_mut(&mut self) -> &mut Body {
-        &mut self.body
+        &mut self.inner.body
     }
 
     /// Typed per-request data (Dio's `extra`): set it with
@@ -154,7 +163,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn extensions(&self) -> &Extensions {
-        &self.extensions
+        &self.inner.extensions
     }
 
     /// Typed per-request data, to change it.
@@ -165,7 +174,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn extensions_mut(&mut self) -> &mut Extensions {
-        &mut self.extensions
+        &mut self.inner.extensions
     }
 
     /// Timeouts, cancellation, progress callbacks, status validation and redirects for this
@@ -177,7 +186,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn options(&self) -> &RequestOptions {
-        &self.options
+        &self.inner.options
     }
 
     /// The options, to change them.
@@ -188,7 +197,7 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn options_mut(&mut self) -> &mut RequestOptions {
-        &mut self.options
+        &mut self.inner.options
     }
 
     /// A copy for sending again, or `None` when the body is a one-shot stream.
@@ -199,25 +208,43 @@ impl Request {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn try_clone(&self) -> Option<Request> {
+        let parts = &*self.inner;
         Some(Request {
-            method: self.method.clone(),
-            url: self.url.clone(),
-            headers: self.headers.clone(),
-            body: self.body.try_clone()?,
-            extensions: self.extensions.clone(),
-            options: self.options.clone(),
+            inner: Box::new(Parts {
+                method: parts.method.clone(),
+                url: parts.url.clone(),
+                headers: parts.headers.clone(),
+                body: parts.body.try_clone()?,
+                extensions: parts.extensions.clone(),
+                options: parts.options.clone(),
+            }),
         })
     }
 
     /// Splits the request into its parts (for transports).
     pub(crate) fn into_parts(self) -> (Method, Url, HeaderMap, Body, Extensions, RequestOptions) {
-        (
-            self.method,
-            self.url,
-            self.headers,
-            self.body,
-            self.extensions,
-            self.options,
-        )
+        let Parts {
+            method,
+            url,
+            headers,
+            body,
+            extensions,
+            options,
+        } = *self.inner;
+        (method, url, headers, body, extensions, options)
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts = &*self.inner;
+        f.debug_struct("Request")
+            .field("method", &parts.method)
+            .field("url", &parts.url)
+            .field("headers", &parts.headers)
+            .field("body", &parts.body)
+            .field("extensions", &parts.extensions)
+            .field("options", &parts.options)
+            .finish()
     }
 }

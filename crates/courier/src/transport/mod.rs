@@ -44,11 +44,14 @@ pub trait Transport: Send + Sync + 'static {
 
 /// The object-safe form of [`Transport`].
 pub(crate) trait DynTransport: Send + Sync + 'static {
-    fn send_boxed(&self, request: Request) -> BoxFuture<'_, Result<Response>>;
+    /// One attempt: the transport call and the client's work around it (timeouts, body
+    /// watch, status validation), in one boxed future, so a request through a transport
+    /// behind `dyn` costs one allocation and not two.
+    fn dispatch_boxed(&self, request: Request) -> BoxFuture<'_, Result<Response>>;
 }
 
 impl<T: Transport> DynTransport for T {
-    fn send_boxed(&self, request: Request) -> BoxFuture<'_, Result<Response>> {
-        Box::pin(self.send(request))
+    fn dispatch_boxed(&self, request: Request) -> BoxFuture<'_, Result<Response>> {
+        Box::pin(crate::client::dispatch(self, request))
     }
 }

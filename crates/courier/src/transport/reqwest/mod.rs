@@ -157,31 +157,53 @@ impl ReqwestTransport {
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request) -> Result<Response> {
+        if request.body().is_replayable_stream() {
+            // Rare, and boxed so that the common path's future stays small.
+            return Box::pin(self.send_replaying_redirects(request)).await;
+        }
+        // Started in a plain function, so the parts moved into reqwest are not kept in this
+        // future's state across the await (the future is moved into a box on every request).
+        let (method, url, headers, body, _extensions, options) = request.into_parts();
+        let policy = options.redirect();
+        let pending = self.start(method, url, headers, body);
+        let (result, redirect_chain) = redirects::record(policy, pending).await;
+        into_response(result, redirect_chain)
+    }
+}
+
+impl ReqwestTransport {
+    /// Hands the parts to reqwest and returns its future.
+    fn start(
+        &self,
+        method: http::Method,
+        url: Url,
+        headers: http::HeaderMap,
+        body: Body,
+    ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+        let mut outgoing = reqwest::Request::new(method, url);
+        *outgoing.headers_mut() = headers;
+        *outgoing.body_mut() = into_reqwest_body(body, outgoing.headers_mut());
+        self.client.execute(outgoing)
+    }
+
+    /// Sends a request whose body is a replayable stream (a file, a form, a body watched for
+    /// progress). reqwest follows a 307/308 only with an in-memory body, so those redirects
+    /// are followed here, re-sending the body.
+    async fn send_replaying_redirects(&self, request: Request) -> Result<Response> {
         let (method, mut url, mut headers, mut body, _extensions, options) = request.into_parts();
         let policy = options.redirect();
         let mut chain: Vec<Url> = Vec::new();
         loop {
-            // reqwest follows a 307/308 only with an in-memory body; a replayable stream
-            // (a file, a form, a body watched for progress) is re-sent from here instead.
-            let replay = match body.as_bytes() {
-                Some(_) => None,
-                None => body.try_clone(),
-            };
+            let replay = body.try_clone();
             let remaining = match policy {
                 RedirectPolicy::Limited(max) => {
                     RedirectPolicy::Limited(max.saturating_sub(chain.len()))
                 }
                 RedirectPolicy::None => RedirectPolicy::None,
             };
-            let mut response = self
-                .send_once(
-                    method.clone(),
-                    url.clone(),
-                    headers.clone(),
-                    body,
-                    remaining,
-                )
-                .await?;
+            let pending = self.start(method.clone(), url.clone(), headers.clone(), body);
+            let (result, redirect_chain) = redirects::record(remaining, pending).await;
+            let mut response = into_response(result, redirect_chain)?;
             chain.extend_from_slice(response.redirects());
             let next = match (replay, policy) {
                 (Some(replay), RedirectPolicy::Limited(max)) => {
@@ -201,41 +223,28 @@ impl Transport for ReqwestTransport {
     }
 }
 
-impl ReqwestTransport {
-    /// One reqwest call; reqwest follows the redirects it can.
-    async fn send_once(
-        &self,
-        method: http::Method,
-        url: Url,
-        headers: http::HeaderMap,
-        body: Body,
-        policy: RedirectPolicy,
-    ) -> Result<Response> {
-        let mut outgoing = reqwest::Request::new(method, url);
-        *outgoing.headers_mut() = headers;
-        *outgoing.body_mut() = into_reqwest_body(body, outgoing.headers_mut());
+/// courier's response for reqwest's, with the redirect chain.
+fn into_response(
+    result: reqwest::Result<reqwest::Response>,
+    redirect_chain: Vec<Url>,
+) -> Result<Response> {
+    let mut incoming = result.map_err(errors::map)?;
+    let url = incoming.url().clone();
+    let status = incoming.status();
+    let version = incoming.version();
+    let headers = std::mem::take(incoming.headers_mut());
+    let extensions = std::mem::take(incoming.extensions_mut());
+    let stream = incoming.bytes_stream().map_err(errors::map);
 
-        let (result, redirect_chain) =
-            redirects::record(policy, self.client.execute(outgoing)).await;
-        let mut incoming = result.map_err(errors::map)?;
-
-        let url = incoming.url().clone();
-        let status = incoming.status();
-        let version = incoming.version();
-        let headers = std::mem::take(incoming.headers_mut());
-        let extensions = std::mem::take(incoming.extensions_mut());
-        let stream = incoming.bytes_stream().map_err(errors::map);
-
-        let mut response = Response::new(status, ResponseBody::from_stream(stream));
-        response.set_version(version);
-        *response.headers_mut() = headers;
-        *response.extensions_mut() = extensions;
-        response.set_url(url);
-        if !redirect_chain.is_empty() {
-            response.set_redirects(redirect_chain);
-        }
-        Ok(response)
+    let mut response = Response::new(status, ResponseBody::from_stream(stream));
+    response.set_version(version);
+    *response.headers_mut() = headers;
+    *response.extensions_mut() = extensions;
+    response.set_url(url);
+    if !redirect_chain.is_empty() {
+        response.set_redirects(redirect_chain);
     }
+    Ok(response)
 }
 
 fn into_reqwest_body(body: Body, headers: &mut http::HeaderMap) -> Option<reqwest::Body> {
