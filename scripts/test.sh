@@ -17,5 +17,8 @@ echo "== cargo test (unit, integration, examples, doc tests)"
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 
+echo "== rustdoc (broken links are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
+
 echo "== examples run offline"
 cargo run --locked -q -p courier --example tour > /dev/null
