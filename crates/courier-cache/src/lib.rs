@@ -11,3 +11,9 @@
 //! The policy never touches a store; a store never parses a header.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod clock;
+pub mod policy;
+
+pub use clock::{Clock, MockClock, SystemClock};
+pub use policy::{CacheControl, Lookup, Policy, PolicyConfig, Revalidated, Storability};
