@@ -12,6 +12,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod clock;
+pub mod policy;
+
 mod cache_policy;
 mod interceptor;
 pub mod key;
@@ -22,3 +25,5 @@ pub use cache_policy::CachePolicy;
 pub use key::KeyBuilder;
 pub use mode::CacheMode;
 pub use status::CacheStatus;
+pub use clock::{Clock, MockClock, SystemClock};
+pub use policy::{CacheControl, Lookup, Policy, PolicyConfig, Revalidated, Storability};

@@ -1,0 +1,181 @@
+//! HTTP-date fields: `Date`, `Expires`, `Last-Modified` (RFC 9110 §5.6.7, §6.6.1, §8.8.2;
+//! RFC 9111 §5.3).
+//!
+//! Dates are parsed with the `httpdate` crate, which accepts the three formats RFC 9110
+//! requires recipients to read (IMF-fixdate, RFC 850 and asctime). The recipient rules that
+//! differ per field live here so every caller applies them the same way:
+//! - an `Expires` that is invalid (including `0`), or given twice with different values, means
+//!   "already expired" (RFC 9111 §5.3);
+//! - a missing or invalid `Date` is replaced by the time the response was received
+//!   (RFC 9110 §6.6.1), see [`date_or`];
+//! - a list-valued or repeated field uses its first line.
+
+use std::time::SystemTime;
+
+use http::header::{DATE, EXPIRES, HeaderMap, HeaderValue, LAST_MODIFIED};
+
+/// Parses one HTTP-date field value.
+///
+/// ```
+/// use http::HeaderValue;
+/// use courier_cache::policy::dates::parse_http_date;
+///
+/// let at = parse_http_date(&HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"));
+/// assert_eq!(at, Some(std::time::UNIX_EPOCH + std::time::Duration::from_secs(784_111_777)));
+/// assert_eq!(parse_http_date(&HeaderValue::from_static("0")), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn parse_http_date(value: &HeaderValue) -> Option<SystemTime> {
+    let text = value.to_str().ok()?;
+    httpdate::parse_http_date(text.trim()).ok()
+}
+
+/// Formats a time as an IMF-fixdate field value (`Sun, 06 Nov 1994 08:49:37 GMT`).
+///
+/// Times before 1970 or after 9999 are clamped to those bounds.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use courier_cache::policy::dates::http_date_value;
+///
+/// let value = http_date_value(UNIX_EPOCH + Duration::from_secs(784_111_777));
+/// assert_eq!(value, "Sun, 06 Nov 1994 08:49:37 GMT");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn http_date_value(at: SystemTime) -> HeaderValue {
+    // httpdate panics past year 9999; clamp first.
+    const MAX_SECS: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
+    let secs = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .min(MAX_SECS);
+    let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    let text = httpdate::fmt_http_date(at);
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+/// The first `Date` line, if present and valid.
+///
+/// ```
+/// use http::HeaderMap;
+/// use courier_cache::policy::dates::date;
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(date(&headers), None);
+/// headers.insert("date", "Sun, 06 Nov 1994 08:49:37 GMT".parse()?);
+/// assert!(date(&headers).is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn date(headers: &HeaderMap) -> Option<SystemTime> {
+    headers.get(DATE).and_then(parse_http_date)
+}
+
+/// The `Date` value, or `fallback` (the response time) when missing or invalid
+/// (RFC 9110 §6.6.1: a recipient records the time of receipt as the message's date).
+///
+/// ```
+/// use std::time::SystemTime;
+/// use http::HeaderMap;
+/// use courier_cache::policy::dates::date_or;
+///
+/// let received = SystemTime::UNIX_EPOCH;
+/// assert_eq!(date_or(&HeaderMap::new(), received), received);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn date_or(headers: &HeaderMap, fallback: SystemTime) -> SystemTime {
+    date(headers).unwrap_or(fallback)
+}
+
+/// The first `Last-Modified` line, if present and valid.
+///
+/// ```
+/// use http::HeaderMap;
+/// use courier_cache::policy::dates::last_modified;
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("last-modified", "yesterday".parse()?);
+/// assert_eq!(last_modified(&headers), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn last_modified(headers: &HeaderMap) -> Option<SystemTime> {
+    headers.get(LAST_MODIFIED).and_then(parse_http_date)
+}
+
+/// What the `Expires` field says (RFC 9111 §5.3).
+///
+/// ```
+/// use http::HeaderMap;
+/// use courier_cache::policy::dates::{expires, Expires};
+///
+/// let mut headers = HeaderMap::new();
+/// assert_eq!(expires(&headers), None);
+/// headers.insert("expires", "0".parse()?);
+/// assert_eq!(expires(&headers), Some(Expires::AlreadyExpired));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Expires {
+    /// A valid date.
+    At(SystemTime),
+    /// Invalid (e.g. `0`) or several different values: "a time in the past (i.e., already
+    /// expired)".
+    AlreadyExpired,
+}
+
+/// Reads `Expires`; `None` when absent.
+///
+/// ```
+/// use http::HeaderMap;
+/// use courier_cache::policy::dates::{expires, Expires};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.append("expires", "Sun, 06 Nov 1994 08:49:37 GMT".parse()?);
+/// headers.append("expires", "Mon, 07 Nov 1994 08:49:37 GMT".parse()?);
+/// assert_eq!(expires(&headers), Some(Expires::AlreadyExpired));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use]
+pub fn expires(headers: &HeaderMap) -> Option<Expires> {
+    let mut lines = headers.get_all(EXPIRES).iter();
+    let first = lines.next()?;
+    // Two lines with different dates: RFC 9111 §4.2.1 lets a cache consider the response stale.
+    let Some(at) = parse_http_date(first) else {
+        return Some(Expires::AlreadyExpired);
+    };
+    if lines.any(|other| parse_http_date(other) != Some(at)) {
+        return Some(Expires::AlreadyExpired);
+    }
+    Some(Expires::At(at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn far_future_formats_without_panic() {
+        let value = http_date_value(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::MAX / 4));
+        assert_eq!(value, "Fri, 31 Dec 9999 23:59:59 GMT");
+    }
+
+    #[test]
+    fn obsolete_formats_are_read() {
+        for text in [
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nov 1994 08:49:37 GMT",
+        ] {
+            assert!(
+                parse_http_date(&HeaderValue::from_static(text)).is_some(),
+                "{text}"
+            );
+        }
+    }
+}
