@@ -152,8 +152,10 @@ impl CacheCipher for XChaCha20Poly1305Cipher {
             return Err(CipherError::Malformed);
         }
         let key_id = ciphertext[1];
-        let nonce = XNonce::try_from(&ciphertext[2..HEADER_LEN]).map_err(|_| CipherError::Malformed)?;
-        let (sealed, tag) = ciphertext[HEADER_LEN..].split_at(ciphertext.len() - HEADER_LEN - TAG_LEN);
+        let nonce =
+            XNonce::try_from(&ciphertext[2..HEADER_LEN]).map_err(|_| CipherError::Malformed)?;
+        let (sealed, tag) =
+            ciphertext[HEADER_LEN..].split_at(ciphertext.len() - HEADER_LEN - TAG_LEN);
         let tag = Tag::try_from(tag).map_err(|_| CipherError::Malformed)?;
         let aad = Self::associated_data(VERSION, key_id, associated_data);
         let mut candidates = self.keys.iter().filter(|slot| slot.id == key_id).peekable();

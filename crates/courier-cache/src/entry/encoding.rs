@@ -81,7 +81,9 @@ pub enum DecodeError {
     #[error("not a cache entry (bad magic number)")]
     NotAnEntry,
     /// The entry was written in a format version this build does not read.
-    #[error("cache entry format version {found} is not supported (this build reads {FORMAT_VERSION})")]
+    #[error(
+        "cache entry format version {found} is not supported (this build reads {FORMAT_VERSION})"
+    )]
     UnsupportedVersion {
         /// The version byte found.
         found: u8,
@@ -363,8 +365,7 @@ fn encode_frame(
     let metadata_len = u32::try_from(encoded.len()).map_err(|_| EncodeError {
         reason: "metadata larger than 4 GiB",
     })?;
-    let mut frame =
-        Vec::with_capacity(PREFIX_LEN + encoded.len() + SUFFIX_LEN + body_capacity);
+    let mut frame = Vec::with_capacity(PREFIX_LEN + encoded.len() + SUFFIX_LEN + body_capacity);
     frame.extend_from_slice(&MAGIC);
     frame.push(FORMAT_VERSION);
     frame.push(flags);
@@ -501,7 +502,8 @@ impl<'a> WireMetadata<'a> {
     fn into_metadata(self) -> Result<EntryMetadata, DecodeError> {
         Ok(EntryMetadata {
             key: self.key.to_owned(),
-            method: Method::from_bytes(self.method.as_bytes()).map_err(|_| DecodeError::Malformed)?,
+            method: Method::from_bytes(self.method.as_bytes())
+                .map_err(|_| DecodeError::Malformed)?,
             url: self.url.to_owned(),
             status: self.status,
             headers: header_map(&self.headers)?,
@@ -553,11 +555,21 @@ mod tests {
 
     fn entry(body: &'static [u8]) -> CacheEntry {
         let now = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
-        let mut meta = EntryMetadata::new("GET https://a.test/x?y=1", Method::PATCH, "https://a.test/x?y=1", 203, now);
-        meta.headers.append("set-cookie", HeaderValue::from_static("a=1"));
-        meta.headers.append("set-cookie", HeaderValue::from_static("b=2"));
-        meta.headers.append("x-bin", HeaderValue::from_bytes(&[0xff, 0x80]).unwrap());
-        meta.vary_request_headers.append("accept", HeaderValue::from_static("text/html"));
+        let mut meta = EntryMetadata::new(
+            "GET https://a.test/x?y=1",
+            Method::PATCH,
+            "https://a.test/x?y=1",
+            203,
+            now,
+        );
+        meta.headers
+            .append("set-cookie", HeaderValue::from_static("a=1"));
+        meta.headers
+            .append("set-cookie", HeaderValue::from_static("b=2"));
+        meta.headers
+            .append("x-bin", HeaderValue::from_bytes(&[0xff, 0x80]).unwrap());
+        meta.vary_request_headers
+            .append("accept", HeaderValue::from_static("text/html"));
         meta.expires_at = Some(now + Duration::from_secs(60));
         meta.priority = Priority::High;
         CacheEntry::new(meta, body)
@@ -587,7 +599,9 @@ mod tests {
         frame[4] = FORMAT_VERSION + 1;
         assert_eq!(
             decode(Bytes::from(frame)),
-            Err(DecodeError::UnsupportedVersion { found: FORMAT_VERSION + 1 })
+            Err(DecodeError::UnsupportedVersion {
+                found: FORMAT_VERSION + 1
+            })
         );
     }
 
@@ -610,7 +624,13 @@ mod tests {
 
     #[test]
     fn invalid_nanos_is_malformed_not_a_panic() {
-        assert_eq!(WireTime(u64::MAX, 999_999_999).into_time(), Err(DecodeError::Malformed));
-        assert_eq!(WireTime(0, 1_000_000_000).into_time(), Err(DecodeError::Malformed));
+        assert_eq!(
+            WireTime(u64::MAX, 999_999_999).into_time(),
+            Err(DecodeError::Malformed)
+        );
+        assert_eq!(
+            WireTime(0, 1_000_000_000).into_time(),
+            Err(DecodeError::Malformed)
+        );
     }
 }

@@ -165,7 +165,11 @@ impl<P: CacheStore, S: CacheStore> CacheStore for BackupStore<P, S> {
         })
     }
 
-    fn exists<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<bool, StoreError>> {
+    fn exists<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
             match self.primary.exists(key, now).await {
                 Ok(true) => Ok(true),
@@ -178,9 +182,17 @@ impl<P: CacheStore, S: CacheStore> CacheStore for BackupStore<P, S> {
         })
     }
 
-    fn clean(&self, filter: CleanFilter, now: SystemTime) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn clean(
+        &self,
+        filter: CleanFilter,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<usize, StoreError>> {
         Box::pin(async move {
-            let (a, b) = join(self.primary.clean(filter, now), self.secondary.clean(filter, now)).await;
+            let (a, b) = join(
+                self.primary.clean(filter, now),
+                self.secondary.clean(filter, now),
+            )
+            .await;
             both(a, b).map(|(a, b)| a.max(b))
         })
     }
@@ -197,7 +209,10 @@ impl<P: CacheStore, S: CacheStore> CacheStore for BackupStore<P, S> {
             )
             .await;
             let (mut found, secondary) = both(a, b)?;
-            let seen: HashSet<String> = found.iter().map(|entry| entry.metadata.key.clone()).collect();
+            let seen: HashSet<String> = found
+                .iter()
+                .map(|entry| entry.metadata.key.clone())
+                .collect();
             found.extend(
                 secondary
                     .into_iter()
@@ -207,7 +222,10 @@ impl<P: CacheStore, S: CacheStore> CacheStore for BackupStore<P, S> {
         })
     }
 
-    fn delete_matching<'a>(&'a self, filter: &'a MatchFilter) -> BoxFuture<'a, Result<usize, StoreError>> {
+    fn delete_matching<'a>(
+        &'a self,
+        filter: &'a MatchFilter,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
         Box::pin(async move {
             let (a, b) = join(
                 self.primary.delete_matching(filter),
@@ -237,7 +255,13 @@ mod tests {
     }
 
     fn entry(key: &str) -> CacheEntry {
-        let meta = EntryMetadata::new(key, http::Method::GET, format!("https://b.test/{key}"), 200, now());
+        let meta = EntryMetadata::new(
+            key,
+            http::Method::GET,
+            format!("https://b.test/{key}"),
+            200,
+            now(),
+        );
         CacheEntry::new(meta, "body")
     }
 

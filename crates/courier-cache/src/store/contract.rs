@@ -46,12 +46,16 @@ pub fn entry(key: &str, url: &str, body: impl Into<Bytes>) -> CacheEntry {
     meta.expires_at = Some(now() + Duration::from_secs(3600));
     meta.headers
         .append("content-type", HeaderValue::from_static("text/plain"));
-    meta.headers.append("etag", HeaderValue::from_static("\"v1\""));
+    meta.headers
+        .append("etag", HeaderValue::from_static("\"v1\""));
     CacheEntry::new(meta, body)
 }
 
 async fn reset(store: &dyn CacheStore) {
-    store.clean(CleanFilter::all(), now()).await.expect("clean all");
+    store
+        .clean(CleanFilter::all(), now())
+        .await
+        .expect("clean all");
 }
 
 async fn get(store: &dyn CacheStore, key: &str) -> Option<CacheEntry> {
@@ -102,7 +106,10 @@ pub async fn set_then_get_returns_the_entry(store: &dyn CacheStore) {
 /// A second set under a key replaces the first entry entirely.
 pub async fn set_overwrites(store: &dyn CacheStore) {
     reset(store).await;
-    store.set(entry("k", "https://c.test/a", "first")).await.unwrap();
+    store
+        .set(entry("k", "https://c.test/a", "first"))
+        .await
+        .unwrap();
     let mut second = entry("k", "https://c.test/b", "second, longer body");
     second.metadata.status = 404;
     store.set(second.clone()).await.unwrap();
@@ -112,19 +119,31 @@ pub async fn set_overwrites(store: &dyn CacheStore) {
 /// Delete removes the entry and reports it.
 pub async fn delete_removes(store: &dyn CacheStore) {
     reset(store).await;
-    store.set(entry("a", "https://c.test/a", "a")).await.unwrap();
-    store.set(entry("b", "https://c.test/b", "b")).await.unwrap();
+    store
+        .set(entry("a", "https://c.test/a", "a"))
+        .await
+        .unwrap();
+    store
+        .set(entry("b", "https://c.test/b", "b"))
+        .await
+        .unwrap();
     assert!(store.delete("a").await.unwrap());
     assert!(get(store, "a").await.is_none());
     assert!(!store.delete("a").await.unwrap());
-    assert!(get(store, "b").await.is_some(), "delete removed another key");
+    assert!(
+        get(store, "b").await.is_some(),
+        "delete removed another key"
+    );
 }
 
 /// `exists` agrees with `get`.
 pub async fn exists_follows_set_and_delete(store: &dyn CacheStore) {
     reset(store).await;
     assert!(!store.exists("e", now()).await.unwrap());
-    store.set(entry("e", "https://c.test/e", "e")).await.unwrap();
+    store
+        .set(entry("e", "https://c.test/e", "e"))
+        .await
+        .unwrap();
     assert!(store.exists("e", now()).await.unwrap());
     store.delete("e").await.unwrap();
     assert!(!store.exists("e", now()).await.unwrap());
@@ -134,9 +153,14 @@ pub async fn exists_follows_set_and_delete(store: &dyn CacheStore) {
 pub async fn update_metadata_keeps_the_body(store: &dyn CacheStore) {
     reset(store).await;
     let body = Bytes::from(vec![42u8; 10_000]);
-    store.set(entry("u", "https://c.test/u", body.clone())).await.unwrap();
+    store
+        .set(entry("u", "https://c.test/u", body.clone()))
+        .await
+        .unwrap();
     let mut fresher = entry("u", "https://c.test/u", "").metadata;
-    fresher.headers.insert("etag", HeaderValue::from_static("\"v2\""));
+    fresher
+        .headers
+        .insert("etag", HeaderValue::from_static("\"v2\""));
     fresher.response_time = now();
     fresher.expires_at = Some(now() + Duration::from_secs(7200));
     fresher.priority = Priority::High;
@@ -222,7 +246,10 @@ pub async fn clean_only_expired(store: &dyn CacheStore) {
     };
     assert_eq!(store.clean(filter, now()).await.unwrap(), 1);
     let keys = ["low-live", "low-dead", "high-dead", "high-live"];
-    assert_eq!(present(store, &keys).await, ["low-live", "high-dead", "high-live"]);
+    assert_eq!(
+        present(store, &keys).await,
+        ["low-live", "high-dead", "high-live"]
+    );
     assert_eq!(store.clean(CleanFilter::expired(), now()).await.unwrap(), 1);
     assert_eq!(present(store, &keys).await, ["low-live", "high-live"]);
 }
@@ -263,8 +290,14 @@ async fn matching_keys(store: &dyn CacheStore, filter: &MatchFilter) -> Vec<Stri
 pub async fn get_matching_by_path_glob(store: &dyn CacheStore) {
     reset(store).await;
     seed_urls(store).await;
-    assert_eq!(matching_keys(store, &MatchFilter::new().path_glob("/users/*")).await, ["p1", "u1", "u2"]);
-    assert_eq!(matching_keys(store, &MatchFilter::new().path_glob("/users/*/posts")).await, ["p1"]);
+    assert_eq!(
+        matching_keys(store, &MatchFilter::new().path_glob("/users/*")).await,
+        ["p1", "u1", "u2"]
+    );
+    assert_eq!(
+        matching_keys(store, &MatchFilter::new().path_glob("/users/*/posts")).await,
+        ["p1"]
+    );
     assert_eq!(matching_keys(store, &MatchFilter::new()).await.len(), 4);
     let found = store
         .get_matching(&MatchFilter::new().path_glob("/orders/*"), now())
@@ -292,8 +325,14 @@ pub async fn get_matching_skips_expired(store: &dyn CacheStore) {
     let mut dead = entry("dead", "https://api.test/users/3", "d");
     dead.metadata.expires_at = Some(now());
     store.set(dead).await.unwrap();
-    store.set(entry("live", "https://api.test/users/4", "l")).await.unwrap();
-    assert_eq!(matching_keys(store, &MatchFilter::new().path_prefix("/users")).await, ["live"]);
+    store
+        .set(entry("live", "https://api.test/users/4", "l"))
+        .await
+        .unwrap();
+    assert_eq!(
+        matching_keys(store, &MatchFilter::new().path_prefix("/users")).await,
+        ["live"]
+    );
 }
 
 /// `delete_matching` removes matches only and counts them.
@@ -302,7 +341,10 @@ pub async fn delete_matching_removes_only_matches(store: &dyn CacheStore) {
     seed_urls(store).await;
     let filter = MatchFilter::new().path_glob("/users/*").query("page", "2");
     assert_eq!(store.delete_matching(&filter).await.unwrap(), 2);
-    assert_eq!(present(store, &["u1", "u2", "p1", "o1"]).await, ["u1", "o1"]);
+    assert_eq!(
+        present(store, &["u1", "u2", "p1", "o1"]).await,
+        ["u1", "o1"]
+    );
 }
 
 /// Repeated fields (`Set-Cookie`, `Vary`, `Link`) come back all there, in order, and
@@ -318,7 +360,10 @@ pub async fn multi_valued_headers_stay_intact(store: &dyn CacheStore) {
     headers.append("vary", HeaderValue::from_static("Accept-Encoding"));
     headers.append("link", HeaderValue::from_static("</p/2>; rel=\"next\""));
     headers.append("link", HeaderValue::from_static("</p/9>; rel=\"last\""));
-    headers.append("x-raw", HeaderValue::from_bytes(&[b'a', 0xE9, 0xFF]).unwrap());
+    headers.append(
+        "x-raw",
+        HeaderValue::from_bytes(&[b'a', 0xE9, 0xFF]).unwrap(),
+    );
     e.metadata
         .vary_request_headers
         .append("accept", HeaderValue::from_static("application/json"));
@@ -352,13 +397,21 @@ pub async fn metadata_round_trips(store: &dyn CacheStore) {
 /// An empty body and a body over 1 MiB both round-trip exactly.
 pub async fn empty_and_large_bodies(store: &dyn CacheStore) {
     reset(store).await;
-    store.set(entry("empty", "https://c.test/0", "")).await.unwrap();
+    store
+        .set(entry("empty", "https://c.test/0", ""))
+        .await
+        .unwrap();
     let hit = get(store, "empty").await.unwrap();
     assert!(hit.body.is_empty());
     assert_eq!(hit.metadata.body_len, 0);
 
-    let large: Vec<u8> = (0..(1024 * 1024 + 7)).map(|i: u32| (i % 251) as u8).collect();
-    store.set(entry("large", "https://c.test/big", large.clone())).await.unwrap();
+    let large: Vec<u8> = (0..(1024 * 1024 + 7))
+        .map(|i: u32| (i % 251) as u8)
+        .collect();
+    store
+        .set(entry("large", "https://c.test/big", large.clone()))
+        .await
+        .unwrap();
     let hit = get(store, "large").await.unwrap();
     assert_eq!(hit.body.len(), large.len());
     assert!(hit.body == large, "large body differs");
@@ -381,7 +434,13 @@ pub async fn concurrent_writers(store: &dyn CacheStore) {
     join_all(writes).await;
     for i in 0..16 {
         let key = format!("c{i}");
-        assert_eq!(get(store, &key).await.expect("concurrent write landed").body, key);
+        assert_eq!(
+            get(store, &key)
+                .await
+                .expect("concurrent write landed")
+                .body,
+            key
+        );
     }
 
     let same = (0..8).map(|i| async move {
@@ -390,9 +449,15 @@ pub async fn concurrent_writers(store: &dyn CacheStore) {
         store.set(e).await.unwrap();
     });
     join_all(same).await;
-    let hit = get(store, "same").await.expect("one of the concurrent writes");
+    let hit = get(store, "same")
+        .await
+        .expect("one of the concurrent writes");
     let i = usize::from(hit.metadata.status - 200);
-    assert_eq!(hit.body, vec![i as u8; 1000 + i], "body and metadata from different writes");
+    assert_eq!(
+        hit.body,
+        vec![i as u8; 1000 + i],
+        "body and metadata from different writes"
+    );
 
     let readers = (0..8).map(|_| async move { get(store, "c3").await.map(|e| e.body) });
     for body in join_all(readers).await {
@@ -418,12 +483,18 @@ pub async fn odd_keys(store: &dyn CacheStore) {
     ];
     for (i, key) in keys.iter().enumerate() {
         store
-            .set(entry(key, &format!("https://c.test/{i}"), format!("body {i}")))
+            .set(entry(
+                key,
+                &format!("https://c.test/{i}"),
+                format!("body {i}"),
+            ))
             .await
             .unwrap();
     }
     for (i, key) in keys.iter().enumerate() {
-        let hit = get(store, key).await.unwrap_or_else(|| panic!("odd key {i} missing"));
+        let hit = get(store, key)
+            .await
+            .unwrap_or_else(|| panic!("odd key {i} missing"));
         assert_eq!(hit.body, format!("body {i}"));
         assert_eq!(hit.metadata.key, *key);
     }
@@ -435,7 +506,10 @@ pub async fn close_rejects_further_calls(store: &dyn CacheStore) {
     store.close().await.unwrap();
     let err = store.get("k1", now()).await.unwrap_err();
     assert!(err.is_closed(), "{err:?}");
-    let err = store.set(entry("k", "https://c.test/", "")).await.unwrap_err();
+    let err = store
+        .set(entry("k", "https://c.test/", ""))
+        .await
+        .unwrap_err();
     assert!(err.is_closed(), "{err:?}");
     store.close().await.unwrap();
 }

@@ -181,7 +181,10 @@ mod tests {
     fn is_send_sync_and_one_pointer_wide() {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<StoreError>();
-        assert_eq!(std::mem::size_of::<StoreError>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<StoreError>(),
+            std::mem::size_of::<usize>()
+        );
     }
 
     #[test]

@@ -138,6 +138,10 @@ impl Index {
 }
 
 impl IndexEntry {
+    fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at.is_some_and(|deadline| deadline <= now)
+    }
+
     fn new(metadata: &EntryMetadata, size: u64) -> Self {
         IndexEntry {
             key: metadata.key.clone(),
@@ -368,9 +372,9 @@ impl FileStore {
 async fn blocking<T: Send + 'static>(
     op: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(op)
-        .await
-        .map_err(|err| StoreError::with_source(StoreErrorKind::Backend, "file store task failed", err))?
+    tokio::task::spawn_blocking(op).await.map_err(|err| {
+        StoreError::with_source(StoreErrorKind::Backend, "file store task failed", err)
+    })?
 }
 
 /// The file stem of `key`: 64 lowercase hex digits of its SHA-256.
@@ -414,11 +418,12 @@ impl Inner {
     }
 
     fn stripe(&self, stem: &str) -> MutexGuard<'_, ()> {
-        let slot = stem
-            .bytes()
-            .fold(0usize, |hash, byte| hash.wrapping_mul(31).wrapping_add(usize::from(byte)))
-            % self.stripes.len();
-        self.stripes[slot].lock().unwrap_or_else(PoisonError::into_inner)
+        let slot = stem.bytes().fold(0usize, |hash, byte| {
+            hash.wrapping_mul(31).wrapping_add(usize::from(byte))
+        }) % self.stripes.len();
+        self.stripes[slot]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn check_open(&self) -> Result<(), StoreError> {
@@ -470,9 +475,15 @@ impl Inner {
         (file_stem(&metadata.key) == stem).then_some((metadata, digest))
     }
 
-    fn seal_meta(&self, stem: &str, metadata: &EntryMetadata, digest: BodyDigest) -> Result<Vec<u8>, StoreError> {
-        let frame = encoding::encode_detached(metadata, digest)
-            .map_err(|err| StoreError::with_source(StoreErrorKind::Backend, "encoding entry metadata", err))?;
+    fn seal_meta(
+        &self,
+        stem: &str,
+        metadata: &EntryMetadata,
+        digest: BodyDigest,
+    ) -> Result<Vec<u8>, StoreError> {
+        let frame = encoding::encode_detached(metadata, digest).map_err(|err| {
+            StoreError::with_source(StoreErrorKind::Backend, "encoding entry metadata", err)
+        })?;
         self.seal(META_EXT, stem, frame)
     }
 
@@ -480,7 +491,9 @@ impl Inner {
         match &self.cipher {
             Some(cipher) => cipher
                 .encrypt(&plain, &Self::associated_data(part, stem))
-                .map_err(|err| StoreError::with_source(StoreErrorKind::Cipher, "encrypting entry", err)),
+                .map_err(|err| {
+                    StoreError::with_source(StoreErrorKind::Cipher, "encrypting entry", err)
+                }),
             None => Ok(plain),
         }
     }
@@ -564,7 +577,8 @@ impl Inner {
             // body's digest, so the pair reads as a miss rather than a mixed entry.
             self.write_atomic(&self.path(&stem, BODY_EXT), &stored_body)?;
             self.write_atomic(&self.path(&stem, META_EXT), &meta_bytes)?;
-            self.index().insert(stem.clone(), IndexEntry::new(&metadata, size));
+            self.index()
+                .insert(stem.clone(), IndexEntry::new(&metadata, size));
         }
         self.evict(Some(&stem))
     }
@@ -590,7 +604,8 @@ impl Inner {
             let meta_bytes = self.seal_meta(&stem, &metadata, digest)?;
             self.write_atomic(&meta_path, &meta_bytes)?;
             let size = meta_bytes.len() as u64 + digest.len();
-            self.index().insert(stem.clone(), IndexEntry::new(&metadata, size));
+            self.index()
+                .insert(stem.clone(), IndexEntry::new(&metadata, size));
         }
         self.evict(Some(&stem))?;
         Ok(true)
@@ -604,7 +619,10 @@ impl Inner {
     }
 
     /// Deletes the indexed entries `select` picks; returns how many.
-    fn delete_where(&self, mut select: impl FnMut(&IndexEntry) -> bool) -> Result<usize, StoreError> {
+    fn delete_where(
+        &self,
+        mut select: impl FnMut(&IndexEntry) -> bool,
+    ) -> Result<usize, StoreError> {
         self.check_open()?;
         let stems: Vec<String> = self
             .index()
@@ -623,16 +641,18 @@ impl Inner {
         Ok(removed)
     }
 
-    fn read_matching(&self, filter: &MatchFilter, now: SystemTime) -> Result<Vec<CacheEntry>, StoreError> {
+    fn read_matching(
+        &self,
+        filter: &MatchFilter,
+        now: SystemTime,
+    ) -> Result<Vec<CacheEntry>, StoreError> {
         self.check_open()?;
         let keys: Vec<String> = self
             .index()
             .entries
             .iter()
             .map(|(_, entry)| entry)
-            .filter(|entry| {
-                !entry.expires_at.is_some_and(|deadline| deadline <= now) && filter.matches(&entry.url)
-            })
+            .filter(|entry| !entry.is_expired(now) && filter.matches(&entry.url))
             .map(|entry| entry.key.clone())
             .collect();
         let mut found = Vec::with_capacity(keys.len());
@@ -757,19 +777,28 @@ impl CacheStore for FileStore {
         Box::pin(self.run(move |inner| inner.delete_entry(&key)))
     }
 
-    fn exists<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<bool, StoreError>> {
+    fn exists<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
         Box::pin(async move {
             self.ensure_loaded().await?;
             self.inner.check_open()?;
             let stem = file_stem(key);
             let index = self.inner.index();
-            Ok(index.entries.get(&stem).is_some_and(|entry| {
-                entry.key == key && !entry.expires_at.is_some_and(|deadline| deadline <= now)
-            }))
+            Ok(index
+                .entries
+                .get(&stem)
+                .is_some_and(|entry| entry.key == key && !entry.is_expired(now)))
         })
     }
 
-    fn clean(&self, filter: CleanFilter, now: SystemTime) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn clean(
+        &self,
+        filter: CleanFilter,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<usize, StoreError>> {
         Box::pin(self.run(move |inner| {
             inner.delete_where(|entry| filter.selects_parts(entry.priority, entry.expires_at, now))
         }))
@@ -784,7 +813,10 @@ impl CacheStore for FileStore {
         Box::pin(self.run(move |inner| inner.read_matching(&filter, now)))
     }
 
-    fn delete_matching<'a>(&'a self, filter: &'a MatchFilter) -> BoxFuture<'a, Result<usize, StoreError>> {
+    fn delete_matching<'a>(
+        &'a self,
+        filter: &'a MatchFilter,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
         let filter = filter.clone();
         Box::pin(self.run(move |inner| inner.delete_where(|entry| filter.matches(&entry.url))))
     }
@@ -807,7 +839,13 @@ mod tests {
     }
 
     fn entry(key: &str, body: &[u8]) -> CacheEntry {
-        let meta = EntryMetadata::new(key, http::Method::GET, format!("https://f.test/{key}"), 200, now());
+        let meta = EntryMetadata::new(
+            key,
+            http::Method::GET,
+            format!("https://f.test/{key}"),
+            200,
+            now(),
+        );
         CacheEntry::new(meta, body.to_vec())
     }
 
@@ -863,7 +901,9 @@ mod tests {
         probe.set(entry("a", &[1; 1000])).await.unwrap();
         let one = probe.total_bytes().await.unwrap();
 
-        let store = FileStore::builder(dir.path().join("store")).max_bytes(one * 3).build();
+        let store = FileStore::builder(dir.path().join("store"))
+            .max_bytes(one * 3)
+            .build();
         for key in ["a", "b", "c"] {
             store.set(entry(key, &[1; 1000])).await.unwrap();
         }
@@ -895,7 +935,11 @@ mod tests {
         store.set(entry("b", b"22")).await.unwrap();
         let total = store.total_bytes().await.unwrap();
         fs::write(dir.path().join(".123-0.tmp"), b"half written").unwrap();
-        fs::write(dir.path().join(format!("{}.body", file_stem("orphan"))), b"x").unwrap();
+        fs::write(
+            dir.path().join(format!("{}.body", file_stem("orphan"))),
+            b"x",
+        )
+        .unwrap();
         drop(store);
 
         let reopened = FileStore::new(dir.path());
@@ -933,10 +977,16 @@ mod tests {
         let store = FileStore::builder(dir.path())
             .cipher(XChaCha20Poly1305Cipher::new(key))
             .build();
-        store.set(entry("secret-key", b"secret body")).await.unwrap();
+        store
+            .set(entry("secret-key", b"secret body"))
+            .await
+            .unwrap();
         for name in files(dir.path()) {
             let bytes = fs::read(dir.path().join(&name)).unwrap();
-            assert!(!bytes.windows(6).any(|w| w == b"secret"), "{name} leaks plaintext");
+            assert!(
+                !bytes.windows(6).any(|w| w == b"secret"),
+                "{name} leaks plaintext"
+            );
         }
         drop(store);
 
@@ -944,14 +994,19 @@ mod tests {
             .cipher(XChaCha20Poly1305Cipher::new([1u8; 32]))
             .build();
         assert!(wrong.get("secret-key", now()).await.unwrap().is_none());
-        assert!(files(dir.path()).is_empty(), "undecryptable entries are deleted");
+        assert!(
+            files(dir.path()).is_empty(),
+            "undecryptable entries are deleted"
+        );
     }
 
     #[tokio::test]
     async fn rotated_key_still_reads_old_entries() {
         let dir = tempfile::tempdir().unwrap();
         let old = [1u8; 32];
-        let store = FileStore::builder(dir.path()).cipher(XChaCha20Poly1305Cipher::new(old)).build();
+        let store = FileStore::builder(dir.path())
+            .cipher(XChaCha20Poly1305Cipher::new(old))
+            .build();
         store.set(entry("k", b"body")).await.unwrap();
         drop(store);
         let rotated = FileStore::builder(dir.path())

@@ -236,7 +236,9 @@ impl MatchFilter {
         let path_ok = match &self.path {
             None => true,
             Some(PathPattern::Prefix(prefix)) => url.path().starts_with(prefix.as_str()),
-            Some(PathPattern::Glob(pattern)) => glob_matches(pattern.as_bytes(), url.path().as_bytes()),
+            Some(PathPattern::Glob(pattern)) => {
+                glob_matches(pattern.as_bytes(), url.path().as_bytes())
+            }
         };
         path_ok
             && self.query.iter().all(|(key, value)| {

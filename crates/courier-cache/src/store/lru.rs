@@ -62,7 +62,9 @@ impl<V> Lru<V> {
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&str, &V)> {
-        self.map.iter().map(|(key, (value, _))| (key.as_str(), value))
+        self.map
+            .iter()
+            .map(|(key, (value, _))| (key.as_str(), value))
     }
 
     pub(crate) fn len(&self) -> usize {

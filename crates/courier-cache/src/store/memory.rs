@@ -223,7 +223,10 @@ impl MemoryStore {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves the maps consistent (every mutation is a
         // single map call), so a poisoned lock is still usable.
-        self.inner.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn open_state(&self) -> Result<MutexGuard<'_, State>, StoreError> {
@@ -347,7 +350,11 @@ impl CacheStore for MemoryStore {
         Box::pin(std::future::ready(result))
     }
 
-    fn exists<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<bool, StoreError>> {
+    fn exists<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
         let result = self.open_state().map(|state| {
             state
                 .entries
@@ -357,7 +364,11 @@ impl CacheStore for MemoryStore {
         Box::pin(std::future::ready(result))
     }
 
-    fn clean(&self, filter: CleanFilter, now: SystemTime) -> BoxFuture<'_, Result<usize, StoreError>> {
+    fn clean(
+        &self,
+        filter: CleanFilter,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<usize, StoreError>> {
         let result = self.remove_where(|entry| filter.selects(&entry.metadata, now));
         Box::pin(std::future::ready(result))
     }
@@ -372,14 +383,19 @@ impl CacheStore for MemoryStore {
                 .entries
                 .iter()
                 .map(|(_, slot)| &slot.entry)
-                .filter(|entry| !entry.metadata.is_expired(now) && filter.matches(&entry.metadata.url))
+                .filter(|entry| {
+                    !entry.metadata.is_expired(now) && filter.matches(&entry.metadata.url)
+                })
                 .cloned()
                 .collect()
         });
         Box::pin(std::future::ready(result))
     }
 
-    fn delete_matching<'a>(&'a self, filter: &'a MatchFilter) -> BoxFuture<'a, Result<usize, StoreError>> {
+    fn delete_matching<'a>(
+        &'a self,
+        filter: &'a MatchFilter,
+    ) -> BoxFuture<'a, Result<usize, StoreError>> {
         let result = self.remove_where(|entry| filter.matches(&entry.metadata.url));
         Box::pin(std::future::ready(result))
     }
@@ -400,7 +416,13 @@ mod tests {
 
     fn entry(key: &str, body_len: usize) -> CacheEntry {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        let meta = EntryMetadata::new(key, http::Method::GET, format!("https://m.test/{key}"), 200, now);
+        let meta = EntryMetadata::new(
+            key,
+            http::Method::GET,
+            format!("https://m.test/{key}"),
+            200,
+            now,
+        );
         CacheEntry::new(meta, vec![b'x'; body_len])
     }
 
@@ -411,7 +433,10 @@ mod tests {
     #[tokio::test]
     async fn evicts_least_recently_used_when_over_total() {
         let one = entry("a", 1000).approximate_size();
-        let store = MemoryStore::builder().max_bytes(one * 3).max_entry_bytes(one).build();
+        let store = MemoryStore::builder()
+            .max_bytes(one * 3)
+            .max_entry_bytes(one)
+            .build();
         for key in ["a", "b", "c"] {
             store.set(entry(key, 1000)).await.unwrap();
         }
@@ -430,7 +455,10 @@ mod tests {
     async fn oversize_entry_is_not_stored_and_drops_the_old_one() {
         let store = MemoryStore::new();
         store.set(entry("k", 10)).await.unwrap();
-        store.set(entry("k", DEFAULT_MAX_ENTRY_BYTES + 1)).await.unwrap();
+        store
+            .set(entry("k", DEFAULT_MAX_ENTRY_BYTES + 1))
+            .await
+            .unwrap();
         assert!(store.get("k", now()).await.unwrap().is_none());
         assert_eq!(store.total_bytes(), 0);
     }
@@ -450,7 +478,8 @@ mod tests {
         let store = MemoryStore::new();
         store.set(entry("k", 100)).await.unwrap();
         let mut meta = entry("k", 0).metadata;
-        meta.headers.append("etag", http::HeaderValue::from_static("\"v2\""));
+        meta.headers
+            .append("etag", http::HeaderValue::from_static("\"v2\""));
         assert!(store.update_metadata(meta).await.unwrap());
         let hit = store.get("k", now()).await.unwrap().unwrap();
         assert_eq!(store.total_bytes(), hit.approximate_size());

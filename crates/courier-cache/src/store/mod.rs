@@ -123,10 +123,18 @@ pub trait CacheStore: Send + Sync {
 
     /// Whether [`get`](CacheStore::get) would find an entry under `key` at `now` (a store may
     /// answer from an index without reading or verifying the entry).
-    fn exists<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<bool, StoreError>>;
+    fn exists<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
 
     /// Removes the entries `filter` selects (see [`CleanFilter`]); returns how many.
-    fn clean(&self, filter: CleanFilter, now: SystemTime) -> BoxFuture<'_, Result<usize, StoreError>>;
+    fn clean(
+        &self,
+        filter: CleanFilter,
+        now: SystemTime,
+    ) -> BoxFuture<'_, Result<usize, StoreError>>;
 
     /// The unexpired entries whose URL `filter` matches, in no particular order.
     fn get_matching<'a>(
@@ -136,7 +144,10 @@ pub trait CacheStore: Send + Sync {
     ) -> BoxFuture<'a, Result<Vec<CacheEntry>, StoreError>>;
 
     /// Removes the entries whose URL `filter` matches, expired or not; returns how many.
-    fn delete_matching<'a>(&'a self, filter: &'a MatchFilter) -> BoxFuture<'a, Result<usize, StoreError>>;
+    fn delete_matching<'a>(
+        &'a self,
+        filter: &'a MatchFilter,
+    ) -> BoxFuture<'a, Result<usize, StoreError>>;
 
     /// Releases the store's resources; every later call fails with
     /// [`StoreErrorKind::Closed`]. Closing twice is not an error.
