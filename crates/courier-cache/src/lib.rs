@@ -4,26 +4,41 @@
 //!
 //! - a **pure policy** (`policy`): RFC 9111 decisions from request and response parts and an
 //!   injected clock, with no I/O, returned as enums that carry the next step;
-//! - **stores** (`store`): a `CacheStore` trait (I/O only) with memory, file and backup
-//!   stores, versioned entries with a checksum, and optional AEAD encryption;
+//! - **stores** ([`store`]): a [`CacheStore`] trait (I/O only) with memory, file and backup
+//!   stores, versioned [entries](entry) with a checksum, and optional AEAD encryption
+//!   ([`cipher`]);
 //! - the **interceptor** that glues them into a courier client.
 //!
 //! The policy never touches a store; a store never parses a header.
+//!
+//! ## Features
+//!
+//! - `test-util`: the store contract suite ([`store::contract`]), for stores in other
+//!   crates.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod cipher;
 pub mod clock;
+pub mod entry;
+pub mod key;
 pub mod policy;
+pub mod store;
 
 mod cache_policy;
 mod interceptor;
-pub mod key;
 mod mode;
 mod status;
 
 pub use cache_policy::CachePolicy;
+pub use cipher::{CacheCipher, CipherError, XChaCha20Poly1305Cipher};
+pub use clock::{Clock, MockClock, SystemClock};
+pub use entry::{CacheEntry, EntryMetadata, Priority};
 pub use key::KeyBuilder;
 pub use mode::CacheMode;
-pub use status::CacheStatus;
-pub use clock::{Clock, MockClock, SystemClock};
 pub use policy::{CacheControl, Lookup, Policy, PolicyConfig, Revalidated, Storability};
+pub use status::CacheStatus;
+pub use store::{
+    BackupStore, CacheStore, CleanFilter, FileStore, MatchFilter, MemoryStore, StoreError,
+    StoreErrorKind,
+};

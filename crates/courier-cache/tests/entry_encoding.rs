@@ -1,0 +1,195 @@
+//! The entry format: round trips, and every kind of damage is a typed error, never a panic.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use courier_cache::entry::encoding::{self, BodyDigest, DecodeError, FORMAT_VERSION};
+use courier_cache::entry::{CacheEntry, EntryMetadata, Priority};
+use http::{HeaderName, HeaderValue, Method};
+use proptest::prelude::*;
+
+fn sample() -> CacheEntry {
+    let now = UNIX_EPOCH + Duration::new(1_700_000_000, 5);
+    let mut meta = EntryMetadata::new(
+        "GET https://e.test/p?q",
+        Method::GET,
+        "https://e.test/p?q",
+        200,
+        now,
+    );
+    meta.headers
+        .append("set-cookie", HeaderValue::from_static("a=1"));
+    meta.headers
+        .append("set-cookie", HeaderValue::from_static("b=2"));
+    meta.headers
+        .append("vary", HeaderValue::from_static("accept"));
+    meta.vary_request_headers
+        .append("accept", HeaderValue::from_static("*/*"));
+    meta.expires_at = Some(now + Duration::from_secs(30));
+    CacheEntry::new(meta, Bytes::from_static(b"the body of the entry"))
+}
+
+#[test]
+fn every_flipped_bit_is_detected() {
+    let frame = encoding::encode(&sample()).unwrap();
+    for at in 0..frame.len() {
+        for bit in 0..8 {
+            let mut damaged = frame.clone();
+            damaged[at] ^= 1 << bit;
+            let result = encoding::decode(Bytes::from(damaged));
+            assert!(
+                result.is_err(),
+                "flip at byte {at} bit {bit} went unnoticed"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_truncation_is_an_error() {
+    let frame = encoding::encode(&sample()).unwrap();
+    for len in 0..frame.len() {
+        let result = encoding::decode(Bytes::copy_from_slice(&frame[..len]));
+        assert!(
+            matches!(result, Err(DecodeError::Truncated)),
+            "truncated to {len}: {result:?}"
+        );
+    }
+}
+
+#[test]
+fn metadata_decodes_from_a_prefix_but_not_a_shorter_one() {
+    let entry = sample();
+    let frame = encoding::encode(&entry).unwrap();
+    let header_len = frame.len() - entry.body.len();
+    assert_eq!(
+        encoding::decode_metadata(&frame[..header_len]).unwrap(),
+        entry.metadata
+    );
+    for len in 0..header_len {
+        assert!(
+            encoding::decode_metadata(&frame[..len]).is_err(),
+            "prefix {len}"
+        );
+    }
+}
+
+#[test]
+fn a_future_version_is_a_typed_error() {
+    let mut frame = encoding::encode(&sample()).unwrap();
+    frame[4] = FORMAT_VERSION + 1;
+    assert_eq!(
+        encoding::decode(Bytes::from(frame.clone())),
+        Err(DecodeError::UnsupportedVersion {
+            found: FORMAT_VERSION + 1
+        })
+    );
+    assert_eq!(
+        encoding::decode_metadata(&frame),
+        Err(DecodeError::UnsupportedVersion {
+            found: FORMAT_VERSION + 1
+        })
+    );
+}
+
+#[test]
+fn foreign_bytes_are_not_an_entry() {
+    assert_eq!(
+        encoding::decode(Bytes::from_static(b"{\"json\": true}")),
+        Err(DecodeError::NotAnEntry)
+    );
+    assert_eq!(encoding::decode(Bytes::new()), Err(DecodeError::Truncated));
+}
+
+#[test]
+fn a_body_swapped_for_another_is_detected() {
+    let entry = sample();
+    let frame = encoding::encode_detached(&entry.metadata, BodyDigest::of(&entry.body)).unwrap();
+    let (_, digest) = encoding::decode_detached(&frame).unwrap();
+    assert!(digest.verify(&entry.body).is_ok());
+    assert_eq!(
+        digest.verify(b"the body of the entrY"),
+        Err(DecodeError::BodyChecksum)
+    );
+}
+
+#[test]
+fn errors_are_std_errors() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>(_: E) {}
+    assert_error(DecodeError::Truncated);
+    assert_eq!(
+        DecodeError::HeaderChecksum.to_string(),
+        "cache entry metadata checksum mismatch"
+    );
+}
+
+fn header_name() -> impl Strategy<Value = HeaderName> {
+    "[a-z][a-z0-9-]{0,20}".prop_map(|name| HeaderName::from_bytes(name.as_bytes()).unwrap())
+}
+
+fn header_value() -> impl Strategy<Value = HeaderValue> {
+    // Any visible byte, space or tab, and obs-text, as http allows.
+    proptest::collection::vec(prop_oneof![Just(b'\t'), 0x20u8..0x7f, 0x80u8..=0xff], 0..40)
+        .prop_map(|bytes| HeaderValue::from_bytes(&bytes).unwrap())
+}
+
+fn time() -> impl Strategy<Value = SystemTime> {
+    (0u64..=u64::from(u32::MAX) * 4, 0u32..1_000_000_000)
+        .prop_map(|(secs, nanos)| UNIX_EPOCH + Duration::new(secs, nanos))
+}
+
+prop_compose! {
+    fn arb_entry()(
+        key in ".{0,80}",
+        url in ".{0,80}",
+        method in prop_oneof![Just(Method::GET), Just(Method::HEAD), Just(Method::POST), "[A-Z]{1,10}".prop_map(|m| Method::from_bytes(m.as_bytes()).unwrap())],
+        status in 100u16..1000,
+        headers in proptest::collection::vec((header_name(), header_value()), 0..12),
+        vary in proptest::collection::vec((header_name(), header_value()), 0..4),
+        request_time in time(),
+        response_time in time(),
+        expires_at in proptest::option::of(time()),
+        priority in prop_oneof![Just(Priority::Low), Just(Priority::Normal), Just(Priority::High)],
+        body in proptest::collection::vec(any::<u8>(), 0..2048),
+    ) -> CacheEntry {
+        let mut meta = EntryMetadata::new(key, method, url, status, request_time);
+        meta.response_time = response_time;
+        meta.expires_at = expires_at;
+        meta.priority = priority;
+        for (name, value) in headers {
+            meta.headers.append(name, value);
+        }
+        for (name, value) in vary {
+            meta.vary_request_headers.append(name, value);
+        }
+        CacheEntry::new(meta, body)
+    }
+}
+
+proptest! {
+    #[test]
+    fn round_trip(entry in arb_entry()) {
+        let frame = encoding::encode(&entry).unwrap();
+        prop_assert_eq!(&encoding::decode_metadata(&frame).unwrap(), &entry.metadata);
+        prop_assert_eq!(encoding::decode(Bytes::from(frame)).unwrap(), entry.clone());
+        let detached = encoding::encode_detached(&entry.metadata, BodyDigest::of(&entry.body)).unwrap();
+        let (meta, digest) = encoding::decode_detached(&detached).unwrap();
+        prop_assert_eq!(meta, entry.metadata);
+        prop_assert!(digest.verify(&entry.body).is_ok());
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = encoding::decode(Bytes::from(bytes.clone()));
+        let _ = encoding::decode_metadata(&bytes);
+        let _ = encoding::decode_detached(&bytes);
+    }
+
+    #[test]
+    fn damaged_valid_frames_never_panic(entry in arb_entry(), at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let mut frame = encoding::encode(&entry).unwrap();
+        let at = at.index(frame.len());
+        frame[at] = byte;
+        let _ = encoding::decode(Bytes::from(frame));
+    }
+}
