@@ -63,8 +63,8 @@ pub use client::{Client, ClientBuilder};
 pub use download::{DownloadBuilder, DownloadReport};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use interceptor::{
-    Interceptor, Next, OnError, OnRequest, OnResponse, RequestFlow, on_error, on_request,
-    on_response,
+    DetachedNext, Interceptor, Next, OnError, OnRequest, OnResponse, RequestFlow, on_error,
+    on_request, on_response,
 };
 pub use interceptors::log::LogInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};

@@ -288,3 +288,40 @@ async fn an_already_cancelled_token_sends_nothing() {
     assert!(error.is_cancelled());
     assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test]
+async fn a_detached_next_runs_the_rest_of_the_chain_after_the_call_returned() {
+    struct Background {
+        done: Arc<tokio::sync::Notify>,
+    }
+    impl Interceptor for Background {
+        async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
+            let copy = request.try_clone().unwrap();
+            let later = next.detach();
+            let done = self.done.clone();
+            tokio::spawn(async move {
+                let response = later.run(copy).await;
+                assert!(response.is_ok());
+                done.notify_one();
+            });
+            Ok(Response::new(StatusCode::OK, "answered first"))
+        }
+    }
+    let entries = Arc::new(Mutex::new(Vec::new()));
+    let done = Arc::new(tokio::sync::Notify::new());
+    let transport = CountingTransport::default();
+    let client = client(&transport, |builder| {
+        builder
+            .interceptor(Background { done: done.clone() })
+            .interceptor(Journal {
+                name: "inner",
+                entries: entries.clone(),
+            })
+    });
+    let response = client.get("/ok").send().await.unwrap();
+    assert_eq!(response.text().await.unwrap(), "answered first");
+    drop(client);
+    done.notified().await;
+    assert_eq!(transport.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(*entries.lock().unwrap(), ["inner in", "inner out"]);
+}

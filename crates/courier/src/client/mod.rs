@@ -100,6 +100,17 @@ impl Client {
         }
     }
 
+    pub(crate) fn interceptor_count(&self) -> usize {
+        self.inner.interceptors.len()
+    }
+
+    /// The chain from the interceptor at `position` on.
+    pub(crate) fn next_at(&self, position: usize) -> Next<'_> {
+        let inner = &*self.inner;
+        let rest = inner.interceptors.get(position..).unwrap_or_default();
+        Next::new(rest, &inner.dispatch, self)
+    }
+
     pub(crate) fn config(&self) -> &Config {
         &self.inner.config
     }
@@ -261,7 +272,7 @@ impl Client {
         // interceptors every response comes from the dispatch, which records the URL itself.
         let url = (!inner.interceptors.is_empty()).then(|| request.url().clone());
         let guard = watchdog::CallGuard::start(&mut request);
-        let chain = Next::new(&inner.interceptors, &inner.dispatch).run(request);
+        let chain = Next::new(&inner.interceptors, &inner.dispatch, self).run(request);
         let mut response = match guard {
             None => chain.await,
             Some(guard) => guard.watch(chain).await,

@@ -11,7 +11,7 @@ mod hooks;
 mod next;
 
 pub use hooks::{OnError, OnRequest, OnResponse, RequestFlow, on_error, on_request, on_response};
-pub use next::Next;
+pub use next::{DetachedNext, Next};
 
 use std::future::Future;
 use std::pin::Pin;
