@@ -24,6 +24,14 @@ use std::time::{Duration, SystemTime};
 /// ```
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current time.
+    ///
+    /// ```
+    /// use courier_cache::{Clock, MockClock};
+    ///
+    /// let clock = MockClock::default();
+    /// assert_eq!(clock.now(), clock.clone().now());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn now(&self) -> SystemTime;
 }
 

@@ -2,8 +2,9 @@
 //!
 //! An RFC 9111 HTTP cache for [courier](https://docs.rs/courier), in three parts:
 //!
-//! - a **pure policy** (`policy`): RFC 9111 decisions from request and response parts and an
-//!   injected clock, with no I/O, returned as enums that carry the next step;
+//! - a **pure policy** ([`policy`]): RFC 9111 decisions from request and response parts and an
+//!   injected [`Clock`] (see [`clock`]), with no I/O, returned as enums that carry the next
+//!   step;
 //! - **stores** ([`store`]): a [`CacheStore`] trait (I/O only) with memory, file and backup
 //!   stores, versioned [entries](entry) with a checksum, and optional AEAD encryption
 //!   ([`cipher`]);
