@@ -29,14 +29,17 @@ pub mod store;
 mod cache_policy;
 mod interceptor;
 mod mode;
+mod options;
 mod status;
 
 pub use cache_policy::CachePolicy;
 pub use cipher::{CacheCipher, CipherError, XChaCha20Poly1305Cipher};
 pub use clock::{Clock, MockClock, SystemClock};
 pub use entry::{CacheEntry, EntryMetadata, Priority};
+pub use interceptor::CacheInterceptor;
 pub use key::KeyBuilder;
 pub use mode::CacheMode;
+pub use options::CacheOptions;
 pub use policy::{CacheControl, Lookup, Policy, PolicyConfig, Revalidated, Storability};
 pub use status::CacheStatus;
 pub use store::{

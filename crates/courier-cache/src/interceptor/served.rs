@@ -1,0 +1,98 @@
+//! From a stored entry to a response, and from a request to the policy's views.
+
+use std::time::SystemTime;
+
+use courier::{Request, Response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+
+use crate::entry::CacheEntry;
+use crate::policy::{CacheControl, RequestView, StoredExchange};
+use crate::status::CacheStatus;
+
+/// The parts of a request the policy reads, with the URL as an `http::Uri`.
+pub(super) struct RequestParts {
+    pub(super) method: Method,
+    pub(super) uri: Uri,
+    pub(super) headers: HeaderMap,
+}
+
+impl RequestParts {
+    pub(super) fn of(request: &Request) -> Self {
+        Self {
+            method: request.method().clone(),
+            // A `url::Url` always parses as a `Uri`; the fallback only keeps this total.
+            uri: request.url().as_str().parse().unwrap_or_default(),
+            headers: request.headers().clone(),
+        }
+    }
+
+    pub(super) fn view(&self) -> RequestView<'_> {
+        RequestView {
+            method: &self.method,
+            uri: &self.uri,
+            headers: &self.headers,
+        }
+    }
+}
+
+/// A stored entry with its `Cache-Control` parsed once, lending the policy its view.
+pub(super) struct Stored {
+    pub(super) entry: CacheEntry,
+    pub(super) cache_control: CacheControl,
+}
+
+impl Stored {
+    pub(super) fn new(entry: CacheEntry) -> Self {
+        let cache_control = CacheControl::from_headers(&entry.metadata.headers);
+        Self {
+            entry,
+            cache_control,
+        }
+    }
+
+    pub(super) fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.entry.metadata.status).unwrap_or(StatusCode::OK)
+    }
+
+    pub(super) fn exchange(&self) -> StoredExchange<'_> {
+        let metadata = &self.entry.metadata;
+        StoredExchange {
+            method: &metadata.method,
+            status: self.status(),
+            response_headers: &metadata.headers,
+            request_headers: &metadata.vary_request_headers,
+            cache_control: &self.cache_control,
+            request_time: metadata.request_time,
+            response_time: metadata.response_time,
+        }
+    }
+
+    /// The response served from this entry with `headers` (the policy's, `Age` included).
+    /// A HEAD request gets no body.
+    pub(super) fn response(&self, request: &RequestParts, headers: HeaderMap) -> Response {
+        let body = if request.method == Method::HEAD {
+            bytes::Bytes::new()
+        } else {
+            self.entry.body.clone()
+        };
+        let mut response = Response::new(self.status(), body);
+        *response.headers_mut() = headers;
+        if let Ok(url) = url::Url::parse(&self.entry.metadata.url) {
+            response.set_url(url);
+        }
+        response
+    }
+}
+
+/// Records where the response came from, in its extensions and optionally as a header.
+pub(super) fn mark(response: &mut Response, status: CacheStatus, header: bool) {
+    response.extensions_mut().insert(status);
+    if header && let Ok(value) = HeaderValue::try_from(status.to_header_value("courier")) {
+        response.headers_mut().append("cache-status", value);
+    }
+}
+
+/// `SystemTime` arithmetic that saturates instead of panicking.
+pub(super) fn later(time: SystemTime, by: std::time::Duration) -> SystemTime {
+    time.checked_add(by).unwrap_or(time)
+}

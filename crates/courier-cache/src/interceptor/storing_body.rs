@@ -1,0 +1,139 @@
+//! Storing a response while the caller reads it: the body streams through, is kept up to the
+//! entry size limit, and is stored when it ends. Past the limit, the copy is dropped and the
+//! response streams on uncached, so a 1 GiB download is never buffered.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::{Bytes, BytesMut};
+use courier::{ResponseStream, Result};
+use futures_core::Stream;
+
+use super::coalesce::{Leader, Outcome};
+use crate::entry::{CacheEntry, EntryMetadata};
+use crate::store::CacheStore;
+
+type StoreFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// The response body, copied into an entry as it is read.
+pub(super) struct StoringBody {
+    inner: ResponseStream,
+    copy: Option<(BytesMut, EntryMetadata)>,
+    /// A second key the entry is also stored under (its `Vary` variant).
+    also_as: Option<String>,
+    limit: u64,
+    store: Arc<dyn CacheStore>,
+    leader: Option<Leader>,
+    storing: Option<StoreFuture>,
+}
+
+impl StoringBody {
+    pub(super) fn new(
+        inner: ResponseStream,
+        metadata: EntryMetadata,
+        also_as: Option<String>,
+        limit: u64,
+        store: Arc<dyn CacheStore>,
+        leader: Option<Leader>,
+    ) -> Self {
+        Self {
+            inner,
+            copy: Some((BytesMut::new(), metadata)),
+            also_as,
+            limit,
+            store,
+            leader,
+            storing: None,
+        }
+    }
+
+    fn give_up(&mut self) {
+        self.copy = None;
+        if let Some(leader) = self.leader.take() {
+            leader.finish(Outcome::NotStorable);
+        }
+    }
+}
+
+/// Stores `entry`, logging (not failing) on a store error: a cache that cannot write is a
+/// cache that misses, never a failed request.
+pub(super) async fn store_entry(store: &dyn CacheStore, entry: CacheEntry) -> bool {
+    match store.set(entry).await {
+        Ok(()) => true,
+        Err(error) => {
+            tracing::warn!(target: "courier::cache", %error, "could not store a response");
+            false
+        }
+    }
+}
+
+impl Stream for StoringBody {
+    type Item = Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(storing) = &mut this.storing {
+            // The body has ended; it is over for the caller once the entry is written, so a
+            // request made right after reading a response finds it stored.
+            return match storing.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.storing = None;
+                    Poll::Ready(None)
+                }
+                Poll::Pending => Poll::Pending,
+            };
+        }
+        match this.inner.as_mut().poll_next(cx) {
+            Poll::Ready(Some(Ok(chunk))) => {
+                if let Some((copy, _)) = &mut this.copy {
+                    if (copy.len() + chunk.len()) as u64 > this.limit {
+                        this.give_up();
+                    } else {
+                        copy.extend_from_slice(&chunk);
+                    }
+                }
+                Poll::Ready(Some(Ok(chunk)))
+            }
+            Poll::Ready(Some(Err(error))) => {
+                // A body that failed is not stored; followers try again.
+                this.copy = None;
+                this.leader = None;
+                Poll::Ready(Some(Err(error)))
+            }
+            Poll::Ready(None) => {
+                let Some((copy, metadata)) = this.copy.take() else {
+                    return Poll::Ready(None);
+                };
+                let entry = CacheEntry::new(metadata, copy.freeze());
+                let store = this.store.clone();
+                let leader = this.leader.take();
+                let also_as = this.also_as.take();
+                let mut storing: StoreFuture = Box::pin(async move {
+                    if let Some(variant_key) = also_as {
+                        let mut variant = entry.clone();
+                        variant.metadata.key = variant_key;
+                        store_entry(&*store, variant).await;
+                    }
+                    let stored = store_entry(&*store, entry).await;
+                    if let Some(leader) = leader {
+                        leader.finish(if stored {
+                            Outcome::Stored
+                        } else {
+                            Outcome::NotStorable
+                        });
+                    }
+                });
+                match storing.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(None),
+                    Poll::Pending => {
+                        this.storing = Some(storing);
+                        Poll::Pending
+                    }
+                }
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
