@@ -18,7 +18,7 @@ cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 
 echo "== rustdoc (broken links are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked -q
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked -q
 
 echo "== examples run offline"
 cargo run --locked -q -p courier --example tour > /dev/null
