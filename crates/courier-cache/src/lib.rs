@@ -14,7 +14,7 @@
 //!
 //! ## Features
 //!
-//! - `test-util`: the store contract suite ([`store::contract`]), for stores in other
+//! - `test-util`: the store contract suite (`store::contract`), for stores in other
 //!   crates.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]

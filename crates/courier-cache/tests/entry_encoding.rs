@@ -166,7 +166,52 @@ prop_compose! {
     }
 }
 
+/// A detached frame with valid checksums around arbitrary metadata bytes, built from the
+/// documented layout, so the metadata decoder is reached past the CRCs.
+fn frame_around(metadata: &[u8]) -> Vec<u8> {
+    let mut frame = Vec::new();
+    frame.extend_from_slice(&encoding::MAGIC);
+    frame.push(FORMAT_VERSION);
+    frame.push(1);
+    frame.extend_from_slice(&(metadata.len() as u32).to_le_bytes());
+    frame.extend_from_slice(metadata);
+    frame.extend_from_slice(&0u64.to_le_bytes());
+    frame.extend_from_slice(&crc32fast::hash(b"").to_le_bytes());
+    let crc = crc32fast::hash(&frame);
+    frame.extend_from_slice(&crc.to_le_bytes());
+    frame
+}
+
+#[test]
+fn the_documented_layout_is_the_real_one() {
+    let entry = sample();
+    let real = encoding::encode_detached(&entry.metadata, BodyDigest::of(b"")).unwrap();
+    let metadata = &real[10..real.len() - 16];
+    assert_eq!(frame_around(metadata), real);
+}
+
+#[test]
+fn unknown_flags_are_malformed() {
+    let mut frame = frame_around(b"");
+    frame[5] = 0x80;
+    let crc_at = frame.len() - 4;
+    let crc = crc32fast::hash(&frame[..crc_at]);
+    frame[crc_at..].copy_from_slice(&crc.to_le_bytes());
+    assert_eq!(
+        encoding::decode_metadata(&frame),
+        Err(DecodeError::Malformed)
+    );
+}
+
 proptest! {
+    #[test]
+    fn garbage_metadata_behind_valid_checksums_never_panics(metadata in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let frame = frame_around(&metadata);
+        if let Err(err) = encoding::decode_detached(&frame) {
+            prop_assert_eq!(err, DecodeError::Malformed);
+        }
+    }
+
     #[test]
     fn round_trip(entry in arb_entry()) {
         let frame = encoding::encode(&entry).unwrap();

@@ -35,11 +35,30 @@ use super::{CacheStore, CleanFilter, MatchFilter};
 use crate::entry::{CacheEntry, EntryMetadata, Priority};
 
 /// The instant the suite calls "now": a fixed time, so runs are reproducible.
+///
+/// # Example
+///
+/// ```
+/// use courier_cache::store::contract;
+///
+/// assert_eq!(contract::now(), contract::now());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn now() -> SystemTime {
     SystemTime::UNIX_EPOCH + Duration::new(1_700_000_000, 250_000_000)
 }
 
 /// An entry under `key` for `url`, with a one-hour deadline and a few headers.
+///
+/// # Example
+///
+/// ```
+/// use courier_cache::store::contract;
+///
+/// let entry = contract::entry("k", "https://c.test/a", "body");
+/// assert!(!entry.metadata.is_expired(contract::now()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn entry(key: &str, url: &str, body: impl Into<Bytes>) -> CacheEntry {
     let mut meta = EntryMetadata::new(key, Method::GET, url, 200, now() - Duration::from_secs(2));
     meta.response_time = now() - Duration::from_secs(1);

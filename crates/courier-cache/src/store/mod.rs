@@ -6,7 +6,7 @@
 //! freshness. The policy decides, the interceptor asks the store to get, set, freshen
 //! ([`update_metadata`](CacheStore::update_metadata)) or delete. That keeps every backend
 //! (memory, files, SQLite, redb, Redis, a backup pair) small and lets one contract suite,
-//! [`contract`] (feature `test-util`), check them all the same way.
+//! `contract` (feature `test-util`), check them all the same way.
 //!
 //! # The contract in brief
 //!
@@ -72,7 +72,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// Every method is async and fallible with a [`StoreError`]. Time-dependent methods take
 /// `now`: stores never read a clock. See the [module docs](self) for the contract, which
-/// [`contract::run_all`] checks.
+/// `contract::run_all` (feature `test-util`) checks.
 ///
 /// # Example: a store behind a trait object
 ///
