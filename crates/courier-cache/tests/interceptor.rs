@@ -617,3 +617,80 @@ async fn a_cancelled_request_is_never_answered_from_the_cache_fallback() {
         ErrorKind::Cancelled
     );
 }
+
+#[tokio::test]
+async fn rfc9111_4_a_fresh_stored_get_answers_head_without_a_body() {
+    let fixture = fixture(|options| options);
+    Mock::given(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=60")
+                .body("body"),
+        )
+        .mount(&fixture.origin);
+    get(&fixture, "/a").await;
+    let response = fixture.client.head("/a").send().await.unwrap();
+    assert_eq!(
+        response.extensions().get::<CacheStatus>(),
+        Some(&CacheStatus::Hit)
+    );
+    assert!(response.bytes().await.unwrap().is_empty());
+    assert_eq!(origin_calls(&fixture), 1);
+}
+
+#[tokio::test]
+async fn rfc9111_4_3_5_a_head_response_freshens_the_stored_get() {
+    let fixture = fixture(|options| options);
+    Mock::given(method("HEAD"))
+        .and(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=600")
+                .insert_header("etag", "\"v1\"")
+                // A HEAD response announces the GET body's length (RFC 9110 §9.3.2).
+                .insert_header("content-length", "4"),
+        )
+        .mount(&fixture.origin);
+    Mock::given(method("GET"))
+        .and(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=60")
+                .insert_header("etag", "\"v1\"")
+                .body("body"),
+        )
+        .mount(&fixture.origin);
+    get(&fixture, "/a").await;
+    fixture.clock.advance(Duration::from_secs(120));
+    let head = fixture.client.head("/a").send().await.unwrap();
+    assert_eq!(
+        head.extensions().get::<CacheStatus>(),
+        Some(&CacheStatus::Bypass { stored: false })
+    );
+    // The stored GET is fresh again (max-age=600 from the HEAD).
+    assert_eq!(get(&fixture, "/a").await, (CacheStatus::Hit, "body".into()));
+    assert_eq!(origin_calls(&fixture), 2);
+}
+
+/// The coalescing promise, as a reader would check it: four tasks, one key, one origin
+/// request.
+#[tokio::test(start_paused = true)]
+async fn four_tasks_one_key_one_origin_request() {
+    let fixture = fixture(|options| options);
+    Mock::given(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=60")
+                .body("v")
+                .set_delay(Duration::from_millis(50)),
+        )
+        .expect(1)
+        .mount(&fixture.origin);
+    let results = futures_util::future::join_all((0..4).map(|_| {
+        let client = fixture.client.clone();
+        async move { client.get("/a").send().await.unwrap().text().await.unwrap() }
+    }))
+    .await;
+    assert!(results.iter().all(|body| body == "v"));
+    fixture.origin.verify();
+}

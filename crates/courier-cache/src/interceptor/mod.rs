@@ -29,8 +29,8 @@ use crate::cache_policy::CachePolicy;
 use crate::entry::{CacheEntry, EntryMetadata};
 use crate::options::CacheOptions;
 use crate::policy::{
-    Lookup, OriginFailure, Policy, PolicyConfig, ResponseView, Revalidated, Revalidation,
-    Storability, invalidation, vary,
+    HeadFreshening, Lookup, OriginFailure, Policy, PolicyConfig, ResponseView, Revalidated,
+    Revalidation, Storability, invalidation, vary,
 };
 use crate::status::CacheStatus;
 use crate::store::MatchFilter;
@@ -152,6 +152,9 @@ impl Call<'_> {
             return self.forward_and_invalidate(request, next).await;
         }
         let parts = RequestParts::of(&request);
+        if method == Method::HEAD {
+            return self.head(request, &parts, next).await;
+        }
         let key = self.options.key_builder.key(&request);
         match self.options.policy {
             CachePolicy::NoCache => {
@@ -204,6 +207,67 @@ impl Call<'_> {
             },
             CachePolicy::Request => self.http_rules(request, &parts, key, next).await,
         }
+    }
+
+    /// HEAD is answered from the stored GET response when it is fresh (RFC 9111 §4: a stored
+    /// GET response may answer HEAD); otherwise it goes to the origin, and its answer freshens
+    /// or invalidates the stored GET response (§4.3.5). HEAD responses are not stored: they
+    /// have no body to serve a GET with.
+    async fn head(
+        &self,
+        request: Request,
+        parts: &RequestParts,
+        next: Next<'_>,
+    ) -> Result<Response> {
+        let mut as_get = Request::new(Method::GET, request.url().clone());
+        *as_get.headers_mut() = parts.headers.clone();
+        let key = self.options.key_builder.key(&as_get);
+        let stored = match self.options.policy {
+            CachePolicy::Request | CachePolicy::ForceCache | CachePolicy::OnlyIfCached => {
+                self.read(&key, parts).await
+            }
+            _ => None,
+        };
+        if let Some(stored) = &stored
+            && let Lookup::Fresh { response_headers } =
+                self.policy
+                    .lookup(&parts.view(), &stored.exchange(), self.now())
+        {
+            return self
+                .serve(stored, parts, response_headers, CacheStatus::Hit)
+                .await;
+        }
+        if self.options.policy == CachePolicy::OnlyIfCached {
+            return Err(gateway_timeout(&request));
+        }
+        let request_time = self.now();
+        let result = next.run(request).await;
+        let response_time = self.now();
+        if let (Ok(response), Some(stored)) = (&result, &stored) {
+            let view = ResponseView {
+                status: response.status(),
+                headers: response.headers(),
+            };
+            match self.policy.freshen_with_head(
+                &stored.exchange(),
+                &view,
+                request_time,
+                response_time,
+            ) {
+                HeadFreshening::Freshened(freshened) => {
+                    let mut metadata = stored.entry.metadata.clone();
+                    metadata.headers = freshened.response_headers;
+                    metadata.request_time = freshened.request_time;
+                    metadata.response_time = freshened.response_time;
+                    if let Err(error) = self.options.store.update_metadata(metadata).await {
+                        tracing::warn!(target: "courier::cache", %error, "could not freshen an entry");
+                    }
+                }
+                HeadFreshening::Invalidate => self.delete(&key).await,
+                HeadFreshening::Unrelated => {}
+            }
+        }
+        self.finish(result, CacheStatus::Bypass { stored: false })
     }
 
     /// HTTP's rules (RFC 9111), with the options' offline fallbacks.
