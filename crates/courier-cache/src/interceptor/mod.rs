@@ -29,8 +29,8 @@ use crate::cache_policy::CachePolicy;
 use crate::entry::{CacheEntry, EntryMetadata};
 use crate::options::CacheOptions;
 use crate::policy::{
-    HeadFreshening, Lookup, OriginFailure, Policy, PolicyConfig, ResponseView, Revalidated,
-    Revalidation, Storability, invalidation, vary,
+    Freshened, HeadFreshening, Lookup, OriginFailure, Policy, PolicyConfig, ResponseView,
+    Revalidated, Revalidation, Storability, invalidation, vary,
 };
 use crate::status::CacheStatus;
 use crate::store::MatchFilter;
@@ -255,13 +255,7 @@ impl Call<'_> {
                 response_time,
             ) {
                 HeadFreshening::Freshened(freshened) => {
-                    let mut metadata = stored.entry.metadata.clone();
-                    metadata.headers = freshened.response_headers;
-                    metadata.request_time = freshened.request_time;
-                    metadata.response_time = freshened.response_time;
-                    if let Err(error) = self.options.store.update_metadata(metadata).await {
-                        tracing::warn!(target: "courier::cache", %error, "could not freshen an entry");
-                    }
+                    freshen(self.options, stored.entry.metadata.clone(), &freshened).await;
                 }
                 HeadFreshening::Invalidate => self.delete(&key).await,
                 HeadFreshening::Unrelated => {}
@@ -681,18 +675,7 @@ impl Call<'_> {
                     response_time,
                 ) {
                     Revalidated::NotModified(freshened) => {
-                        let mut metadata = stored.entry.metadata.clone();
-                        metadata.headers = freshened.response_headers.clone();
-                        metadata.request_time = freshened.request_time;
-                        metadata.response_time = freshened.response_time;
-                        if let Some(max_stale) = self.options.max_stale {
-                            let fresh_until = later(response_time, freshened.freshness.lifetime);
-                            metadata.expires_at = Some(later(fresh_until, max_stale));
-                        }
-                        // Metadata only: the body is never rewritten by a 304.
-                        if let Err(error) = self.options.store.update_metadata(metadata).await {
-                            tracing::warn!(target: "courier::cache", %error, "could not freshen an entry");
-                        }
+                        freshen(self.options, stored.entry.metadata.clone(), &freshened).await;
                         let served = stored.response(parts, freshened.served_headers.clone());
                         self.finish(Ok(served), CacheStatus::Revalidated)
                     }
@@ -868,6 +851,21 @@ impl Call<'_> {
     }
 }
 
+/// Writes freshened headers and times into the stored metadata (§4.3.4), renewing the
+/// deletion deadline. Metadata only: the body is never rewritten by a 304 or a HEAD.
+async fn freshen(options: &CacheOptions, mut metadata: EntryMetadata, freshened: &Freshened) {
+    metadata.headers = freshened.response_headers.clone();
+    metadata.request_time = freshened.request_time;
+    metadata.response_time = freshened.response_time;
+    if let Some(max_stale) = options.max_stale {
+        let fresh_until = later(freshened.response_time, freshened.freshness.lifetime);
+        metadata.expires_at = Some(later(fresh_until, max_stale));
+    }
+    if let Err(error) = options.store.update_metadata(metadata).await {
+        tracing::warn!(target: "courier::cache", %error, "could not freshen an entry");
+    }
+}
+
 /// The key a variant of `key` is stored under.
 fn variant_key(key: &str, secondary: &str) -> String {
     format!("{key}\u{1f}vary\u{1f}{secondary}")
@@ -911,17 +909,7 @@ impl BackgroundRevalidation {
             response_time,
         ) {
             Revalidated::NotModified(freshened) => {
-                let mut metadata = self.entry.metadata;
-                metadata.headers = freshened.response_headers;
-                metadata.request_time = freshened.request_time;
-                metadata.response_time = freshened.response_time;
-                if let Some(max_stale) = self.options.max_stale {
-                    let fresh_until = later(response_time, freshened.freshness.lifetime);
-                    metadata.expires_at = Some(later(fresh_until, max_stale));
-                }
-                if let Err(error) = self.options.store.update_metadata(metadata).await {
-                    tracing::warn!(target: "courier::cache", %error, "could not freshen an entry");
-                }
+                freshen(&self.options, self.entry.metadata, &freshened).await;
             }
             Revalidated::Modified(Storability::Store {
                 response_headers,
