@@ -46,3 +46,9 @@ pub use store::{
     BackupStore, CacheStore, CleanFilter, FileStore, MatchFilter, MemoryStore, StoreError,
     StoreErrorKind,
 };
+
+// The workspace README's examples (courier and its cache) are compiled as doc tests here,
+// where both crates are in scope, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeExamples;

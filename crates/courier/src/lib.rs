@@ -73,11 +73,6 @@ pub use request::{RedirectPolicy, Request, RequestBuilder, RequestOptions, Valid
 pub use response::{Response, ResponseBody, ResponseStream};
 pub use transport::{ReqwestTransport, Transport};
 
-// The README's examples are compiled as doc tests, so they cannot rot.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeExamples;
-
 /// Re-exported so users name the same `http` types courier uses.
 pub use http;
 /// Re-exported so users name the same `url` types courier uses.
