@@ -187,11 +187,24 @@ impl Response {
     /// assert_eq!(courier::Response::new(http::StatusCode::OK, "").url().as_str(), "about:blank");
     /// ```
     pub fn url(&self) -> &Url {
-        self.inner.url.as_ref().unwrap_or(&UNKNOWN_URL)
+        self.url_if_known().unwrap_or(&UNKNOWN_URL)
     }
 
     pub(crate) fn url_if_known(&self) -> Option<&Url> {
-        self.inner.url.as_ref()
+        self.inner
+            .url
+            .as_ref()
+            .or_else(|| self.inner.body.reqwest_url())
+    }
+
+    /// Copies the final URL out of reqwest's response, which the body still is, before the
+    /// body may leave (or change inside) the response.
+    fn settle_url(&mut self) {
+        if self.inner.url.is_none()
+            && let Some(url) = self.inner.body.reqwest_url()
+        {
+            self.inner.url = Some(url.clone());
+        }
     }
 
     /// Sets the final URL.
@@ -207,7 +220,7 @@ impl Response {
 
     /// Records `url` unless the response already has one.
     pub(crate) fn or_url(&mut self, url: &Url) {
-        if self.inner.url.is_none() {
+        if self.url_if_known().is_none() {
             self.inner.url = Some(url.clone());
         }
     }
@@ -281,6 +294,7 @@ impl Response {
     /// *response.body_mut() = courier::ResponseBody::from("xyz");
     /// ```
     pub fn body_mut(&mut self) -> &mut ResponseBody {
+        self.settle_url();
         &mut self.inner.body
     }
 
@@ -292,6 +306,7 @@ impl Response {
     /// assert_eq!(body.as_bytes().map(|b| b.len()), Some(3));
     /// ```
     pub fn take_body(&mut self) -> ResponseBody {
+        self.settle_url();
         std::mem::take(&mut self.inner.body)
     }
 
@@ -326,10 +341,7 @@ impl Response {
     /// ```
     pub async fn bytes(self) -> Result<Bytes> {
         let Parts { url, body, .. } = *self.inner;
-        body.collect().await.map_err(|error| match &url {
-            Some(url) => error.or_url(url),
-            None => error,
-        })
+        body.collect_for(url.as_ref()).await
     }
 
     /// The whole body as text: UTF-8, with invalid sequences replaced (as browsers do).
@@ -363,7 +375,7 @@ impl Response {
     /// # }
     /// ```
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let url = self.inner.url.clone();
+        let url = self.url_if_known().cloned();
         let bytes = self.bytes().await?;
         serde_json::from_slice(&bytes).map_err(|error| {
             let error = Error::with_source(ErrorKind::Decode, error);
@@ -386,6 +398,7 @@ impl Response {
     /// # }
     /// ```
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
+        self.settle_url();
         self.inner.body.next().await.transpose()
     }
 
