@@ -47,6 +47,25 @@ async fn the_chain_is_recorded_on_the_response() {
 }
 
 #[tokio::test]
+async fn the_final_url_stays_when_the_body_is_read_in_chunks_or_taken() {
+    // The final URL is kept in the transport's response until the body leaves it.
+    let server = TestServer::start(hops()).await;
+    let mut response = server.client().get("hop/1").send().await.expect("followed");
+    assert_eq!(response.chunk().await.unwrap().unwrap(), "landed");
+    assert_eq!(response.url().as_str(), server.url("/hop/0"));
+
+    let mut response = server.client().get("hop/1").send().await.expect("followed");
+    let body = response.take_body();
+    assert_eq!(response.url().as_str(), server.url("/hop/0"));
+    assert_eq!(body.collect().await.unwrap(), "landed");
+
+    let mut response = server.client().get("hop/1").send().await.expect("followed");
+    *response.body_mut() = courier::ResponseBody::from("replaced");
+    assert_eq!(response.url().as_str(), server.url("/hop/0"));
+    assert_eq!(response.text().await.unwrap(), "replaced");
+}
+
+#[tokio::test]
 async fn no_redirect_records_an_empty_chain() {
     let server = TestServer::start(hops()).await;
     let response = server.client().get("hop/0").send().await.expect("a 200");

@@ -49,16 +49,23 @@ pub(crate) fn join(base: Option<&Url>, path: &str) -> Result<Url> {
 }
 
 /// Whether `text` starts with an RFC 3986 scheme followed by `:`.
+///
+/// One pass over the bytes up to the first colon: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`
+/// then `:`. `users/a:b` is a path, not a scheme: a slash (like any other character outside
+/// the scheme's) before the colon ends the scan.
 fn has_scheme(text: &str) -> bool {
-    let Some(colon) = text.find(':') else {
+    let mut bytes = text.bytes();
+    if !matches!(bytes.next(), Some(first) if first.is_ascii_alphabetic()) {
         return false;
-    };
-    let scheme = &text[..colon];
-    let mut characters = scheme.chars();
-    matches!(characters.next(), Some(first) if first.is_ascii_alphabetic())
-        && characters.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        // `users/a:b` is a path, not a scheme: a scheme has no slash before its colon.
-        && !scheme.contains('/')
+    }
+    for byte in bytes {
+        match byte {
+            b':' => return true,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'+' | b'-' | b'.' => {}
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Splits off the query and fragment.
@@ -83,6 +90,32 @@ mod tests {
     fn joined(base: &str, path: &str) -> String {
         let base = Url::parse(base).unwrap();
         join(Some(&base), path).unwrap().to_string()
+    }
+
+    #[test]
+    fn a_scheme_is_alpha_then_alphanumerics_or_plus_minus_dot_then_a_colon() {
+        for text in [
+            "http://a.example/",
+            "h:",
+            "a+b.c-d9:x",
+            "mailto:a@b",
+            "HTTPS://A",
+        ] {
+            assert!(has_scheme(text), "{text}");
+        }
+        for text in [
+            "",
+            "abc",
+            ":x",
+            "1http://a",
+            "users/a:b",
+            "a b:c",
+            "é:x",
+            "a_b:c",
+            "/a:b",
+        ] {
+            assert!(!has_scheme(text), "{text}");
+        }
     }
 
     #[test]

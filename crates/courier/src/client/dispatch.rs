@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::interceptor::BoxFuture;
 use crate::request::Request;
 use crate::response::{BodyWatch, Response};
-use crate::transport::{DynTransport, Transport};
+use crate::transport::{DynTransport, ReqwestTransport, Transport};
 
 /// What [`Next`](crate::Next) calls after the last interceptor.
 pub(crate) struct Dispatch {
@@ -45,20 +45,28 @@ pub(crate) async fn dispatch<T: Transport + ?Sized>(
     };
     let watch = BodyWatch::from_options(options);
     let validate = options.validate_status().clone();
-    let url = request.url().clone();
+    // The request's URL, for a response or an error that the transport did not tie to a URL
+    // and for the attempt's timeout errors. reqwest ties every response and error to its
+    // URL, so for the reqwest transport without attempt timeouts no copy is needed.
+    let url = (!limits.is_unlimited() || !records_urls::<T>()).then(|| request.url().clone());
     let upload = Upload::monitor(&mut request);
 
-    // The transport's future is created in each branch (not once before them) so that it
-    // is held once in this future's state, not twice.
-    let result = if limits.is_unlimited() {
-        transport.send(request).await
-    } else {
-        // Pinned here, so the watch holds a pointer and not a second copy of the future.
-        let send = std::pin::pin!(transport.send(request));
-        watch_attempt(send, upload, limits, &url).await
+    let result = match &url {
+        Some(url) if !limits.is_unlimited() => {
+            // Boxed: the watch's timers would otherwise enlarge every request's future
+            // (which is itself moved into a box), timed or not.
+            Box::pin(watch_attempt(transport.send(request), upload, limits, url)).await
+        }
+        _ => transport.send(request).await,
     };
-    let mut response = result.map_err(|error| error.or_url(&url))?;
-    response.or_url(&url);
+    let mut response = match (result, &url) {
+        (Ok(response), _) => response,
+        (Err(error), Some(url)) => return Err(error.or_url(url)),
+        (Err(error), None) => return Err(error),
+    };
+    if let Some(url) = &url {
+        response.or_url(url);
+    }
     if let Some(watch) = watch {
         watch.apply(&mut response);
     }
@@ -68,6 +76,13 @@ pub(crate) async fn dispatch<T: Transport + ?Sized>(
         return Err(Error::bad_response(response));
     }
     Ok(response)
+}
+
+/// Whether every response and error of `T` already carries its URL: true of the reqwest
+/// transport (reqwest records the URL on its responses and errors), which then needs no
+/// copy of the request's URL. Decided at compile time.
+fn records_urls<T: ?Sized + 'static>() -> bool {
+    std::any::TypeId::of::<T>() == std::any::TypeId::of::<ReqwestTransport>()
 }
 
 impl fmt::Debug for Dispatch {

@@ -275,7 +275,9 @@ impl Client {
         let chain = Next::new(&inner.interceptors, &inner.dispatch, self).run(request);
         let mut response = match guard {
             None => chain.await,
-            Some(guard) => guard.watch(chain).await,
+            // Boxed: the guard's timers would otherwise enlarge every call's future (and the
+            // caller's, which holds it), guarded or not.
+            Some(guard) => Box::pin(guard.watch(chain)).await,
         }?;
         if let Some(url) = &url {
             response.or_url(url);

@@ -33,6 +33,11 @@ enum Inner {
     // SyncWrapper: responses sit inside `Error`, which must be `Sync`; the stream is only
     // polled through `&mut`.
     Stream(SyncWrapper<ResponseStream>),
+    // reqwest's response itself (its headers and extensions already taken), so that reading
+    // the whole body collects reqwest's body directly rather than through a boxed stream;
+    // made a stream only when read chunk by chunk or wrapped. Its URL is the response's
+    // final URL until the body leaves the response (see `Response::settle_url`).
+    Reqwest(reqwest::Response),
 }
 
 impl ResponseBody {
@@ -57,6 +62,21 @@ impl ResponseBody {
     pub fn from_stream(stream: impl Stream<Item = Result<Bytes>> + Send + 'static) -> Self {
         Self {
             inner: Inner::Stream(SyncWrapper::new(Box::pin(stream))),
+        }
+    }
+
+    /// reqwest's response, its body still unread.
+    pub(crate) fn from_reqwest(response: reqwest::Response) -> Self {
+        Self {
+            inner: Inner::Reqwest(response),
+        }
+    }
+
+    /// The URL of the reqwest response this body still is.
+    pub(crate) fn reqwest_url(&self) -> Option<&url::Url> {
+        match &self.inner {
+            Inner::Reqwest(response) => Some(response.url()),
+            _ => None,
         }
     }
 
@@ -85,6 +105,7 @@ impl ResponseBody {
         match self.inner {
             Inner::Empty => Ok(Bytes::new()),
             Inner::Bytes(bytes) => Ok(bytes.unwrap_or_default()),
+            Inner::Reqwest(response) => crate::transport::reqwest::collect(response, false).await,
             Inner::Stream(stream) => {
                 let mut stream = stream.into_inner();
                 let Some(first) = stream.next().await.transpose()? else {
@@ -105,6 +126,23 @@ impl ResponseBody {
         }
     }
 
+    /// Reads the whole body; an error carries `url`, or for a body still in reqwest's
+    /// response (whose URL then is the final URL) that response's URL.
+    pub(crate) async fn collect_for(self, url: Option<&url::Url>) -> Result<Bytes> {
+        if let Inner::Reqwest(response) = self.inner {
+            return match url {
+                None => crate::transport::reqwest::collect(response, true).await,
+                Some(url) => crate::transport::reqwest::collect(response, false)
+                    .await
+                    .map_err(|error| error.or_url(url)),
+            };
+        }
+        self.collect().await.map_err(|error| match url {
+            Some(url) => error.or_url(url),
+            None => error,
+        })
+    }
+
     /// Maps the stream's chunks (for interceptors that observe or transform the body).
     ///
     /// ```
@@ -115,15 +153,23 @@ impl ResponseBody {
             Inner::Empty => Box::pin(futures_util::stream::empty()),
             Inner::Bytes(bytes) => Box::pin(futures_util::stream::iter(bytes.map(Ok))),
             Inner::Stream(stream) => stream.into_inner(),
+            Inner::Reqwest(response) => crate::transport::reqwest::stream(response),
         };
         ResponseBody::from_stream(map(stream))
     }
 
     pub(crate) fn poll_chunk(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes>>> {
+        if let Inner::Reqwest(_) = &self.inner
+            && let Inner::Reqwest(response) = std::mem::take(&mut self.inner)
+        {
+            let stream = crate::transport::reqwest::stream(response);
+            self.inner = Inner::Stream(SyncWrapper::new(stream));
+        }
         match &mut self.inner {
             Inner::Empty => Poll::Ready(None),
             Inner::Bytes(bytes) => Poll::Ready(bytes.take().filter(|b| !b.is_empty()).map(Ok)),
             Inner::Stream(stream) => stream.get_mut().as_mut().poll_next(cx),
+            Inner::Reqwest(_) => unreachable!("made a stream above"),
         }
     }
 }
@@ -137,7 +183,7 @@ impl fmt::Debug for ResponseBody {
                 "ResponseBody({} bytes)",
                 bytes.as_ref().map_or(0, Bytes::len)
             ),
-            Inner::Stream(_) => f.write_str("ResponseBody(stream)"),
+            Inner::Stream(_) | Inner::Reqwest(_) => f.write_str("ResponseBody(stream)"),
         }
     }
 }

@@ -8,6 +8,7 @@ pub(crate) use watch::BodyWatch;
 
 pub use body::{ResponseBody, ResponseStream};
 
+use std::fmt;
 use std::sync::LazyLock;
 
 use bytes::Bytes;
@@ -42,8 +43,15 @@ static UNKNOWN_URL: LazyLock<Url> = LazyLock::new(|| {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug)]
 pub struct Response {
+    // Boxed: a response is moved up through every layer (transport, dispatch, each
+    // interceptor's future, the client, the caller), as `Result<Response>`; a pointer moves
+    // where ~260 bytes were copied at each level.
+    inner: Box<Parts>,
+}
+
+#[derive(Debug)]
+struct Parts {
     status: StatusCode,
     version: Version,
     headers: HeaderMap,
@@ -64,13 +72,15 @@ impl Response {
     /// ```
     pub fn new(status: StatusCode, body: impl Into<ResponseBody>) -> Self {
         Self {
-            status,
-            version: Version::HTTP_11,
-            headers: HeaderMap::new(),
-            url: None,
-            redirects: Vec::new(),
-            extensions: Extensions::new(),
-            body: body.into(),
+            inner: Box::new(Parts {
+                status,
+                version: Version::HTTP_11,
+                headers: HeaderMap::new(),
+                url: None,
+                redirects: Vec::new(),
+                extensions: Extensions::new(),
+                body: body.into(),
+            }),
         }
     }
 
@@ -85,13 +95,15 @@ impl Response {
     pub fn from_http<B: Into<ResponseBody>>(response: http::Response<B>, url: Url) -> Self {
         let (parts, body) = response.into_parts();
         Self {
-            status: parts.status,
-            version: parts.version,
-            headers: parts.headers,
-            url: Some(url),
-            redirects: Vec::new(),
-            extensions: parts.extensions,
-            body: body.into(),
+            inner: Box::new(Parts {
+                status: parts.status,
+                version: parts.version,
+                headers: parts.headers,
+                url: Some(url),
+                redirects: Vec::new(),
+                extensions: parts.extensions,
+                body: body.into(),
+            }),
         }
     }
 
@@ -102,11 +114,12 @@ impl Response {
     /// assert_eq!(http.status(), 200);
     /// ```
     pub fn into_http(self) -> http::Response<ResponseBody> {
-        let mut response = http::Response::new(self.body);
-        *response.status_mut() = self.status;
-        *response.version_mut() = self.version;
-        *response.headers_mut() = self.headers;
-        *response.extensions_mut() = self.extensions;
+        let parts = *self.inner;
+        let mut response = http::Response::new(parts.body);
+        *response.status_mut() = parts.status;
+        *response.version_mut() = parts.version;
+        *response.headers_mut() = parts.headers;
+        *response.extensions_mut() = parts.extensions;
         response
     }
 
@@ -116,7 +129,7 @@ impl Response {
     /// assert_eq!(courier::Response::new(http::StatusCode::OK, "").status(), 200);
     /// ```
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.inner.status
     }
 
     /// The status, to change it.
@@ -126,7 +139,7 @@ impl Response {
     /// *response.status_mut() = http::StatusCode::CREATED;
     /// ```
     pub fn status_mut(&mut self) -> &mut StatusCode {
-        &mut self.status
+        &mut self.inner.status
     }
 
     /// The HTTP version the server answered with.
@@ -135,7 +148,7 @@ impl Response {
     /// assert_eq!(courier::Response::new(http::StatusCode::OK, "").version(), http::Version::HTTP_11);
     /// ```
     pub fn version(&self) -> Version {
-        self.version
+        self.inner.version
     }
 
     /// Sets the HTTP version (for transports).
@@ -145,7 +158,7 @@ impl Response {
     /// response.set_version(http::Version::HTTP_2);
     /// ```
     pub fn set_version(&mut self, version: Version) {
-        self.version = version;
+        self.inner.version = version;
     }
 
     /// The headers.
@@ -154,7 +167,7 @@ impl Response {
     /// assert!(courier::Response::new(http::StatusCode::OK, "").headers().is_empty());
     /// ```
     pub fn headers(&self) -> &HeaderMap {
-        &self.headers
+        &self.inner.headers
     }
 
     /// The headers, to change them.
@@ -164,7 +177,7 @@ impl Response {
     /// response.headers_mut().insert("age", http::HeaderValue::from_static("3"));
     /// ```
     pub fn headers_mut(&mut self) -> &mut HeaderMap {
-        &mut self.headers
+        &mut self.inner.headers
     }
 
     /// The final URL, after redirects (`about:blank` for a response made up by an
@@ -174,11 +187,24 @@ impl Response {
     /// assert_eq!(courier::Response::new(http::StatusCode::OK, "").url().as_str(), "about:blank");
     /// ```
     pub fn url(&self) -> &Url {
-        self.url.as_ref().unwrap_or(&UNKNOWN_URL)
+        self.url_if_known().unwrap_or(&UNKNOWN_URL)
     }
 
     pub(crate) fn url_if_known(&self) -> Option<&Url> {
-        self.url.as_ref()
+        self.inner
+            .url
+            .as_ref()
+            .or_else(|| self.inner.body.reqwest_url())
+    }
+
+    /// Copies the final URL out of reqwest's response, which the body still is, before the
+    /// body may leave (or change inside) the response.
+    fn settle_url(&mut self) {
+        if self.inner.url.is_none()
+            && let Some(url) = self.inner.body.reqwest_url()
+        {
+            self.inner.url = Some(url.clone());
+        }
     }
 
     /// Sets the final URL.
@@ -189,13 +215,13 @@ impl Response {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_url(&mut self, url: Url) {
-        self.url = Some(url);
+        self.inner.url = Some(url);
     }
 
     /// Records `url` unless the response already has one.
     pub(crate) fn or_url(&mut self, url: &Url) {
-        if self.url.is_none() {
-            self.url = Some(url.clone());
+        if self.url_if_known().is_none() {
+            self.inner.url = Some(url.clone());
         }
     }
 
@@ -206,7 +232,7 @@ impl Response {
     /// assert!(courier::Response::new(http::StatusCode::OK, "").redirects().is_empty());
     /// ```
     pub fn redirects(&self) -> &[Url] {
-        &self.redirects
+        &self.inner.redirects
     }
 
     /// Sets the redirect chain (for transports).
@@ -217,7 +243,7 @@ impl Response {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn set_redirects(&mut self, redirects: Vec<Url>) {
-        self.redirects = redirects;
+        self.inner.redirects = redirects;
     }
 
     /// Typed data attached by interceptors (the cache puts its status here).
@@ -226,7 +252,7 @@ impl Response {
     /// assert!(courier::Response::new(http::StatusCode::OK, "").extensions().is_empty());
     /// ```
     pub fn extensions(&self) -> &Extensions {
-        &self.extensions
+        &self.inner.extensions
     }
 
     /// Typed data, to change it.
@@ -236,7 +262,7 @@ impl Response {
     /// response.extensions_mut().insert("from-mock");
     /// ```
     pub fn extensions_mut(&mut self) -> &mut Extensions {
-        &mut self.extensions
+        &mut self.inner.extensions
     }
 
     /// The `Content-Length` header, when present and valid.
@@ -247,7 +273,7 @@ impl Response {
     /// assert_eq!(response.content_length(), Some(12));
     /// ```
     pub fn content_length(&self) -> Option<u64> {
-        crate::content_length::content_length(&self.headers)
+        crate::content_length::content_length(&self.inner.headers)
     }
 
     /// The body, when it is already in memory (for example, the body of a bad response kept
@@ -258,7 +284,7 @@ impl Response {
     /// assert_eq!(response.buffered_body().map(|b| &b[..]), Some(&b"abc"[..]));
     /// ```
     pub fn buffered_body(&self) -> Option<&Bytes> {
-        self.body.as_bytes()
+        self.inner.body.as_bytes()
     }
 
     /// The body, to wrap or replace it (interceptors that tee a body into a cache do this).
@@ -268,7 +294,8 @@ impl Response {
     /// *response.body_mut() = courier::ResponseBody::from("xyz");
     /// ```
     pub fn body_mut(&mut self) -> &mut ResponseBody {
-        &mut self.body
+        self.settle_url();
+        &mut self.inner.body
     }
 
     /// Takes the body out, leaving an empty one.
@@ -279,7 +306,8 @@ impl Response {
     /// assert_eq!(body.as_bytes().map(|b| b.len()), Some(3));
     /// ```
     pub fn take_body(&mut self) -> ResponseBody {
-        std::mem::take(&mut self.body)
+        self.settle_url();
+        std::mem::take(&mut self.inner.body)
     }
 
     /// Reads the whole body into memory, keeping the response (its body is then buffered).
@@ -294,9 +322,9 @@ impl Response {
     /// # }
     /// ```
     pub async fn buffer(&mut self) -> Result<()> {
-        if self.body.as_bytes().is_none() {
+        if self.inner.body.as_bytes().is_none() {
             let bytes = self.take_body().collect().await?;
-            self.body = ResponseBody::from(bytes);
+            self.inner.body = ResponseBody::from(bytes);
         }
         Ok(())
     }
@@ -312,11 +340,8 @@ impl Response {
     /// # }
     /// ```
     pub async fn bytes(self) -> Result<Bytes> {
-        let url = self.url;
-        self.body.collect().await.map_err(|error| match &url {
-            Some(url) => error.or_url(url),
-            None => error,
-        })
+        let Parts { url, body, .. } = *self.inner;
+        body.collect_for(url.as_ref()).await
     }
 
     /// The whole body as text: UTF-8, with invalid sequences replaced (as browsers do).
@@ -350,7 +375,7 @@ impl Response {
     /// # }
     /// ```
     pub async fn json<T: DeserializeOwned>(self) -> Result<T> {
-        let url = self.url.clone();
+        let url = self.url_if_known().cloned();
         let bytes = self.bytes().await?;
         serde_json::from_slice(&bytes).map_err(|error| {
             let error = Error::with_source(ErrorKind::Decode, error);
@@ -373,7 +398,8 @@ impl Response {
     /// # }
     /// ```
     pub async fn chunk(&mut self) -> Result<Option<Bytes>> {
-        self.body.next().await.transpose()
+        self.settle_url();
+        self.inner.body.next().await.transpose()
     }
 
     /// The body as a stream of chunks.
@@ -388,7 +414,22 @@ impl Response {
     /// # }
     /// ```
     pub fn bytes_stream(self) -> ResponseBody {
-        self.body
+        self.inner.body
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts = &*self.inner;
+        f.debug_struct("Response")
+            .field("status", &parts.status)
+            .field("version", &parts.version)
+            .field("headers", &parts.headers)
+            .field("url", &parts.url)
+            .field("redirects", &parts.redirects)
+            .field("extensions", &parts.extensions)
+            .field("body", &parts.body)
+            .finish()
     }
 }
 

@@ -229,22 +229,65 @@ fn into_response(
     redirect_chain: Vec<Url>,
 ) -> Result<Response> {
     let mut incoming = result.map_err(errors::map)?;
-    let url = incoming.url().clone();
     let status = incoming.status();
     let version = incoming.version();
     let headers = std::mem::take(incoming.headers_mut());
     let extensions = std::mem::take(incoming.extensions_mut());
-    let stream = incoming.bytes_stream().map_err(errors::map);
 
-    let mut response = Response::new(status, ResponseBody::from_stream(stream));
+    // The final URL stays in reqwest's response, now the body, and is copied out only if the
+    // body leaves the response before it is read whole (`Response::url` reads it there).
+    let mut response = Response::new(status, ResponseBody::from_reqwest(incoming));
     response.set_version(version);
     *response.headers_mut() = headers;
     *response.extensions_mut() = extensions;
-    response.set_url(url);
     if !redirect_chain.is_empty() {
         response.set_redirects(redirect_chain);
     }
     Ok(response)
+}
+
+/// The whole body of a reqwest response (the body of a [`ResponseBody`] made with
+/// `from_reqwest`), read chunk by chunk from reqwest's body (cheaper than reqwest's own
+/// `bytes()`, which gathers the chunks in a queue first). An error carries the response's
+/// URL only `with_url`, as when read as a [`stream`].
+pub(crate) async fn collect(
+    mut response: reqwest::Response,
+    with_url: bool,
+) -> Result<bytes::Bytes> {
+    let fail = |error: reqwest::Error, response: &reqwest::Response| {
+        let error = errors::map(error);
+        if with_url {
+            error.or_url(response.url())
+        } else {
+            error
+        }
+    };
+    let first = match response.chunk().await {
+        Ok(Some(first)) => first,
+        Ok(None) => return Ok(bytes::Bytes::new()),
+        Err(error) => return Err(fail(error, &response)),
+    };
+    // One chunk is the common case for small bodies: no copy then.
+    let second = match response.chunk().await {
+        Ok(Some(second)) => second,
+        Ok(None) => return Ok(first),
+        Err(error) => return Err(fail(error, &response)),
+    };
+    let mut collected = bytes::BytesMut::with_capacity(first.len() + second.len());
+    collected.extend_from_slice(&first);
+    collected.extend_from_slice(&second);
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => collected.extend_from_slice(&chunk),
+            Ok(None) => return Ok(collected.freeze()),
+            Err(error) => return Err(fail(error, &response)),
+        }
+    }
+}
+
+/// The body of a reqwest response as a stream of chunks.
+pub(crate) fn stream(response: reqwest::Response) -> crate::response::ResponseStream {
+    Box::pin(response.bytes_stream().map_err(errors::map))
 }
 
 fn into_reqwest_body(body: Body, headers: &mut http::HeaderMap) -> Option<reqwest::Body> {

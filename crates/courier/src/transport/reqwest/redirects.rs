@@ -2,17 +2,19 @@
 //!
 //! reqwest follows redirects inside its own future, from copies of the request it keeps
 //! anyway, so following them there costs nothing extra. Its policy is per client, though, and
-//! courier's is per request; and reqwest does not report the chain. A task-local carries the
-//! request's policy into reqwest's policy callback (which runs while our future is polled)
-//! and brings the chain back.
+//! courier's is per request; and reqwest does not report the chain. A thread-local, set only
+//! while the request's future is polled (reqwest's policy callback runs inside that poll),
+//! carries the request's policy into the callback and brings the chain back.
 //!
 //! reqwest re-sends a body on a 307/308 only when it is in memory. courier's replayable
 //! streams (files, multipart forms, bodies watched for progress or timeouts) are re-sent by
 //! the transport itself: [`replayed`] decides, [`strip_credentials`] drops credentials at an
 //! origin change as reqwest does.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use http::header::{AUTHORIZATION, COOKIE, LOCATION, PROXY_AUTHORIZATION, WWW_AUTHENTICATE};
 use http::{HeaderMap, StatusCode};
@@ -22,66 +24,115 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::request::RedirectPolicy;
 use crate::response::Response;
 
-struct RedirectScope {
-    policy: RedirectPolicy,
-    chain: RefCell<Vec<Url>>,
+/// The request being polled on this thread, as reqwest's policy callback sees it.
+#[derive(Clone, Copy)]
+enum Active {
+    /// No courier request is being polled: reqwest's default behaviour.
+    Outside,
+    /// A courier request with this policy; `redirected` once the callback followed a
+    /// redirect during the current poll (the chain is then in [`CHAIN`]).
+    Request {
+        policy: RedirectPolicy,
+        redirected: bool,
+    },
 }
 
-tokio::task_local! {
-    static SCOPE: RedirectScope;
+thread_local! {
+    // Set only for the duration of one poll of a [`Recorded`] future, which runs reqwest's
+    // future (and so the policy callback) synchronously on this thread. A `Cell` of a `Copy`
+    // value with a const initialiser: setting and reading it is a few instructions, where a
+    // task-local swapped the whole scope in and out on every poll.
+    static ACTIVE: Cell<Active> = const { Cell::new(Active::Outside) };
+    // The URLs redirected from, written by the callback when it follows a redirect and
+    // taken by the polling future right after the poll.
+    static CHAIN: RefCell<Vec<Url>> = const { RefCell::new(Vec::new()) };
 }
 
-/// reqwest's policy: asks the current request's scope; outside a scope, reqwest's default.
+/// reqwest's policy: asks the request being polled; outside one, reqwest's default.
 pub(super) fn policy() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let decision = SCOPE.try_with(|scope| match scope.policy {
-            RedirectPolicy::None => None,
-            RedirectPolicy::Limited(max) => {
-                let previous = attempt.previous();
-                if previous.len() > max {
-                    Some(Err(previous.len()))
-                } else {
-                    let mut chain = scope.chain.borrow_mut();
-                    chain.clear();
-                    chain.extend_from_slice(previous);
-                    Some(Ok(()))
-                }
+    reqwest::redirect::Policy::custom(|attempt| match ACTIVE.get() {
+        Active::Request {
+            policy: RedirectPolicy::None,
+            ..
+        } => attempt.stop(),
+        Active::Request {
+            policy: RedirectPolicy::Limited(max),
+            ..
+        } => {
+            let previous = attempt.previous();
+            if previous.len() > max {
+                let count = previous.len();
+                return attempt.error(TooManyRedirects(count));
             }
-        });
-        match decision {
-            Ok(None) => attempt.stop(),
-            Ok(Some(Ok(()))) => attempt.follow(),
-            Ok(Some(Err(count))) => attempt.error(TooManyRedirects(count)),
-            // Not sent through courier: behave like reqwest's default.
-            Err(_) => {
-                let count = attempt.previous().len();
-                if count > 10 {
-                    attempt.error(TooManyRedirects(count))
-                } else {
-                    attempt.follow()
-                }
+            CHAIN.with_borrow_mut(|chain| {
+                chain.clear();
+                chain.extend_from_slice(previous);
+            });
+            ACTIVE.set(Active::Request {
+                policy: RedirectPolicy::Limited(max),
+                redirected: true,
+            });
+            attempt.follow()
+        }
+        // Not sent through courier: behave like reqwest's default.
+        Active::Outside => {
+            let count = attempt.previous().len();
+            if count > 10 {
+                attempt.error(TooManyRedirects(count))
+            } else {
+                attempt.follow()
             }
         }
     })
 }
 
 /// Runs `send` with `policy` and returns its result and the URLs redirected from.
-pub(super) async fn record<T>(
-    policy: RedirectPolicy,
-    send: impl Future<Output = T>,
-) -> (T, Vec<Url>) {
-    let scope = RedirectScope {
+pub(super) fn record<F: Future>(policy: RedirectPolicy, send: F) -> Recorded<F> {
+    Recorded {
+        send,
         policy,
-        chain: RefCell::new(Vec::new()),
-    };
-    let mut scoped = std::pin::pin!(SCOPE.scope(scope, send));
-    let result = scoped.as_mut().await;
-    let chain = scoped
-        .as_mut()
-        .take_value()
-        .map(|scope| scope.chain.into_inner())
-        .unwrap_or_default();
-    (result, chain)
+        chain: Vec::new(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`record`]: polls `send` with the request's policy in [`ACTIVE`].
+    pub(super) struct Recorded<F> {
+        #[pin]
+        send: F,
+        policy: RedirectPolicy,
+        chain: Vec<Url>,
+    }
+}
+
+impl<F: Future> Future for Recorded<F> {
+    type Output = (F::Output, Vec<Url>);
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let restore = Restore(ACTIVE.replace(Active::Request {
+            policy: *this.policy,
+            redirected: false,
+        }));
+        let poll = this.send.poll(cx);
+        if let Active::Request {
+            redirected: true, ..
+        } = ACTIVE.get()
+        {
+            *this.chain = CHAIN.take();
+        }
+        drop(restore);
+        poll.map(|output| (output, std::mem::take(this.chain)))
+    }
+}
+
+/// Puts back what [`ACTIVE`] held before a poll, also when the poll panics.
+struct Restore(Active);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        ACTIVE.set(self.0);
+    }
 }
 
 /// Where a 307/308 that reqwest returned (because it could not re-send a streamed body)
