@@ -1,5 +1,6 @@
 //! From a stored entry to a response, and from a request to the policy's views.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use courier::{Request, Response};
@@ -38,15 +39,16 @@ impl RequestParts {
     }
 }
 
-/// A stored entry with its `Cache-Control` parsed once, lending the policy its view.
+/// A stored entry with its parsed `Cache-Control` (kept by the store, or parsed once here),
+/// lending the policy its view.
 pub(super) struct Stored {
     pub(super) entry: CacheEntry,
-    pub(super) cache_control: CacheControl,
+    pub(super) cache_control: Arc<CacheControl>,
 }
 
 impl Stored {
     pub(super) fn new(entry: CacheEntry) -> Self {
-        let cache_control = CacheControl::from_headers(&entry.metadata.headers);
+        let cache_control = entry.cache_control();
         Self {
             entry,
             cache_control,
