@@ -1,3 +1,6 @@
+//! A stored response: metadata and body, plus the parsed `Cache-Control` an in-memory store
+//! keeps with it so a hit does not parse the headers again.
+
 use std::fmt;
 use std::sync::Arc;
 
