@@ -73,17 +73,27 @@ impl fmt::Debug for KeyBuilder {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn default_key(request: &Request) -> String {
-    let mut key = format!("{} {}", request.method(), normalised_url(request.url()));
+    let method = request.method().as_str();
+    let url = without_fragment(request.url());
+    // One allocation, sized for the common case (nothing to decode, no body digest).
+    let mut key = String::with_capacity(method.len() + 1 + url.len());
+    key.push_str(method);
+    key.push(' ');
+    push_normalised(&mut key, url);
     if let Some(body) = request.body().as_bytes()
         && !body.is_empty()
     {
         key.push_str(" body-sha256=");
         for byte in Sha256::digest(body) {
-            key.push_str(&format!("{byte:02x}"));
+            key.push(char::from(HEX[usize::from(byte >> 4)]));
+            key.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
     }
     key
 }
+
+/// Lower-case hexadecimal digits, for the body digest.
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The URL normalised per RFC 3986 §6.2.2 (syntax-based normalisation) as caches may: the
 /// scheme and host lower-cased and the default port dropped (both done by parsing), the
@@ -97,14 +107,28 @@ pub fn default_key(request: &Request) -> String {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn normalised_url(url: &Url) -> String {
-    let mut without_fragment = url.clone();
-    without_fragment.set_fragment(None);
-    normalise_percent_encoding(without_fragment.as_str())
+    normalise_percent_encoding(without_fragment(url))
+}
+
+/// The serialised URL up to its fragment (what `set_fragment(None)` would leave), borrowed.
+fn without_fragment(url: &Url) -> &str {
+    &url[..url::Position::AfterQuery]
 }
 
 fn normalise_percent_encoding(text: &str) -> String {
-    let bytes = text.as_bytes();
     let mut normalised = String::with_capacity(text.len());
+    push_normalised(&mut normalised, text);
+    normalised
+}
+
+/// Appends `text` to `out` with its percent-encodings normalised (see [`normalised_url`]).
+fn push_normalised(out: &mut String, text: &str) {
+    // Most URLs have no percent-encoding at all: copy them in one go.
+    if !text.contains('%') {
+        out.push_str(text);
+        return;
+    }
+    let bytes = text.as_bytes();
     let mut index = 0;
     while index < bytes.len() {
         if bytes[index] == b'%'
@@ -114,19 +138,18 @@ fn normalise_percent_encoding(text: &str) -> String {
         {
             let decoded = high * 16 + low;
             if decoded.is_ascii_alphanumeric() || matches!(decoded, b'-' | b'.' | b'_' | b'~') {
-                normalised.push(char::from(decoded));
+                out.push(char::from(decoded));
             } else {
-                normalised.push('%');
-                normalised.push(char::from(bytes[index + 1].to_ascii_uppercase()));
-                normalised.push(char::from(bytes[index + 2].to_ascii_uppercase()));
+                out.push('%');
+                out.push(char::from(bytes[index + 1].to_ascii_uppercase()));
+                out.push(char::from(bytes[index + 2].to_ascii_uppercase()));
             }
             index += 3;
             continue;
         }
-        normalised.push(char::from(bytes[index]));
+        out.push(char::from(bytes[index]));
         index += 1;
     }
-    normalised
 }
 
 fn hex_value(digit: u8) -> Option<u8> {
@@ -180,6 +203,22 @@ mod tests {
         let second = key(http::Method::POST, "https://a.example/search", Some("q=2"));
         assert_ne!(first, second);
         assert!(first.starts_with("POST https://a.example/search body-sha256="));
+    }
+
+    #[test]
+    fn the_body_digest_is_lower_case_hex_sha256() {
+        let digest: String = Sha256::digest(b"q=1")
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect();
+        assert_eq!(
+            key(
+                http::Method::POST,
+                "https://a.example/search#f",
+                Some("q=1")
+            ),
+            format!("POST https://a.example/search body-sha256={digest}")
+        );
     }
 
     #[test]

@@ -295,7 +295,7 @@ pub fn decode(frame: Bytes) -> Result<CacheEntry, DecodeError> {
     }
     let body = frame.slice(header.len..body_end);
     header.digest.verify(&body)?;
-    Ok(CacheEntry { metadata, body })
+    Ok(CacheEntry::new(metadata, body))
 }
 
 /// Decodes only the metadata of a frame written by [`encode`] or [`encode_detached`],

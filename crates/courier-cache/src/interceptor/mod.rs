@@ -143,13 +143,16 @@ impl Call<'_> {
         self.options.clock.now()
     }
 
+    // The paths that go to the origin (miss, revalidation, refresh, unsafe methods) are
+    // boxed: their futures are large, and held inline they would make every hit's future as
+    // large (several KiB), to be moved into the box courier's chain puts it in.
     async fn run(&self, request: Request, next: Next<'_>) -> Result<Response> {
         let method = request.method().clone();
         let cacheable_method = method == Method::GET
             || method == Method::HEAD
             || (method == Method::POST && self.options.allow_post_method);
         if !cacheable_method {
-            return self.forward_and_invalidate(request, next).await;
+            return Box::pin(self.forward_and_invalidate(request, next)).await;
         }
         let parts = RequestParts::of(&request);
         if method == Method::HEAD {
@@ -165,7 +168,7 @@ impl Call<'_> {
                 self.finish(result, CacheStatus::Bypass { stored: false })
             }
             CachePolicy::Refresh | CachePolicy::RefreshForceCache => {
-                self.refresh(request, &parts, key, next).await
+                Box::pin(self.refresh(request, &parts, key, next)).await
             }
             CachePolicy::ForceCache => match self.read(&key, &parts).await {
                 Some(stored) => {
@@ -181,10 +184,10 @@ impl Call<'_> {
                             };
                             self.serve(&stored, &parts, headers, status).await
                         }
-                        None => self.fetch(request, &parts, key, next).await,
+                        None => Box::pin(self.fetch(request, &parts, key, next)).await,
                     }
                 }
-                None => self.fetch(request, &parts, key, next).await,
+                None => Box::pin(self.fetch(request, &parts, key, next)).await,
             },
             CachePolicy::OnlyIfCached => match self.read(&key, &parts).await {
                 Some(stored) => {
@@ -276,7 +279,7 @@ impl Call<'_> {
             if crate::policy::RequestDirectives::from_headers(&parts.headers).only_if_cached() {
                 return Err(gateway_timeout(&request));
             }
-            return self.fetch(request, parts, key, next).await;
+            return Box::pin(self.fetch(request, parts, key, next)).await;
         };
         match self
             .policy
@@ -304,10 +307,9 @@ impl Call<'_> {
                     .await
             }
             Lookup::Revalidate(revalidation) => {
-                self.revalidate(request, parts, stored, revalidation, next)
-                    .await
+                Box::pin(self.revalidate(request, parts, stored, revalidation, next)).await
             }
-            Lookup::Forward(_) => self.fetch(request, parts, key, next).await,
+            Lookup::Forward(_) => Box::pin(self.fetch(request, parts, key, next)).await,
             Lookup::GatewayTimeout => Err(gateway_timeout(&request)),
         }
     }

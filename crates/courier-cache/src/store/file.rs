@@ -544,15 +544,14 @@ impl Inner {
             let size = meta_bytes.len() as u64 + digest.len();
             index.insert(stem, IndexEntry::new(&metadata, size));
         }
-        Ok(Some(CacheEntry {
-            metadata,
-            body: Bytes::from(body),
-        }))
+        Ok(Some(CacheEntry::new(metadata, Bytes::from(body))))
     }
 
     fn write_entry(&self, entry: CacheEntry) -> Result<(), StoreError> {
         self.check_open()?;
-        let CacheEntry { mut metadata, body } = entry;
+        let CacheEntry {
+            mut metadata, body, ..
+        } = entry;
         metadata.body_len = body.len() as u64;
         let stem = file_stem(&metadata.key);
         if body.len() as u64 > self.max_entry_bytes {

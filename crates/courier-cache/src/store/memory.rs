@@ -254,6 +254,8 @@ impl MemoryStore {
     fn set_now(&self, entry: CacheEntry) -> Result<(), StoreError> {
         let mut entry = entry;
         entry.metadata.body_len = entry.body.len() as u64;
+        // Parsed once here rather than on every hit.
+        entry.keep_cache_control();
         let size = entry.approximate_size();
         let mut state = self.open_state()?;
         if size > self.inner.max_entry_bytes {
@@ -274,6 +276,7 @@ impl MemoryStore {
         let old_size = slot.size;
         slot.entry.metadata = metadata;
         slot.entry.metadata.body_len = slot.entry.body.len() as u64;
+        slot.entry.keep_cache_control();
         slot.size = slot.entry.approximate_size();
         let new_size = slot.size;
         state.total_bytes = state.total_bytes - old_size + new_size;
