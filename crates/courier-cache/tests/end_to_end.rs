@@ -355,11 +355,16 @@ async fn a_file_store_with_a_cipher_survives_a_client_restart() {
     let origin = Origin::start(
         Router::new().route(
             "/profile",
-            get(|| async {
-                (
-                    [(header::CACHE_CONTROL, "max-age=3600")],
-                    "secret profile data",
-                )
+            get(|headers: HeaderMap| async move {
+                let fields = [
+                    (header::CACHE_CONTROL, "max-age=3600"),
+                    (header::ETAG, "\"p1\""),
+                ];
+                if none_match(&headers, "\"p1\"") {
+                    (StatusCode::NOT_MODIFIED, fields, "").into_response()
+                } else {
+                    (fields, "secret profile data").into_response()
+                }
             }),
         ),
         clock.clone(),
@@ -404,6 +409,22 @@ async fn a_file_store_with_a_cipher_survives_a_client_restart() {
     );
     assert_eq!(origin.hits("/profile"), 1);
 
+    // Stale: revalidated with a 304 whose freshened metadata is written back to disk, so
+    // the next restart finds the entry fresh again.
+    clock.advance(secs(3600));
+    assert_eq!(
+        fetch(&restarted, "/profile").await,
+        (CacheStatus::Revalidated, "secret profile data".into())
+    );
+    drop(restarted);
+    clock.advance(secs(60));
+    let again = client(&origin, file_cache(key));
+    assert_eq!(
+        fetch(&again, "/profile").await,
+        (CacheStatus::Hit, "secret profile data".into())
+    );
+    assert_eq!(origin.hits("/profile"), 2);
+
     // Under another key the entry cannot be decrypted: a miss, never an error.
     let rekeyed = client(&origin, file_cache([7; 32]));
     assert_eq!(
@@ -413,7 +434,7 @@ async fn a_file_store_with_a_cipher_survives_a_client_restart() {
             "secret profile data".into()
         )
     );
-    assert_eq!(origin.hits("/profile"), 2);
+    assert_eq!(origin.hits("/profile"), 3);
 }
 
 /// `/feed`: fresh for a minute, with a validator.
