@@ -221,7 +221,8 @@ impl CacheOptions {
     }
 
     /// Send one request to the origin for concurrent misses of one key; the others wait and
-    /// are served from the cache. Default: on.
+    /// are served from the cache. The entry is stored once the first caller has read the
+    /// body, so the others wait at most 5 seconds for it and then fetch themselves. Default: on.
     ///
     /// ```
     /// let options = courier_cache::CacheOptions::new(courier_cache::MemoryStore::new())

@@ -19,9 +19,12 @@ pub enum CacheStatus {
     /// Served from the cache, fresh; the origin was not contacted.
     Hit,
     /// Not in the cache (or not usable); fetched from the origin. `stored` says whether the
-    /// response was then stored.
+    /// response is being stored.
     Miss {
-        /// Whether the response was stored.
+        /// Whether the response is being stored. Decided with the headers: the body is copied
+        /// into the store as the caller reads it, so the entry appears once the body has been
+        /// read to the end, and is dropped if the body fails or (without a `Content-Length`)
+        /// outgrows `max_entry_size`.
         stored: bool,
     },
     /// Served from the cache after the origin confirmed it with a 304.
@@ -32,7 +35,7 @@ pub enum CacheStatus {
     /// The cache was not consulted for this request (an uncacheable method, `NoCache`,
     /// `Refresh`), but may have stored the response: `stored` says.
     Bypass {
-        /// Whether the response was stored.
+        /// Whether the response is being stored (as for [`CacheStatus::Miss`]).
         stored: bool,
     },
 }

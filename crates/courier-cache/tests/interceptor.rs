@@ -694,3 +694,23 @@ async fn four_tasks_one_key_one_origin_request() {
     assert!(results.iter().all(|body| body == "v"));
     fixture.origin.verify();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_follower_does_not_wait_forever_for_a_leader_whose_body_is_never_read() {
+    // One task sends twice before reading either response: the first is the coalescing
+    // leader, and its entry is stored only once its body is read, which this task will only
+    // do after the second request returns.
+    let fixture = fixture(|options| options);
+    Mock::given(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=60")
+                .body("v"),
+        )
+        .mount(&fixture.origin);
+    let first = fixture.client.get("/a").send().await.unwrap();
+    let second = fixture.client.get("/a").send().await.unwrap();
+    assert_eq!(second.text().await.unwrap(), "v");
+    assert_eq!(first.text().await.unwrap(), "v");
+    assert_eq!(origin_calls(&fixture), 2);
+}

@@ -7,14 +7,26 @@
 //!   themselves (all at once: there is nothing to wait for);
 //! - the leader failed, was cancelled or panicked (its guard is dropped without an outcome):
 //!   followers try again, and one of them becomes the next leader. So a failing origin sees
-//!   the retries one at a time, never all of them at once, and no follower waits forever.
+//!   the retries one at a time, never all of them at once;
+//! - the leader's entry is stored only once its caller has read the body, so a follower
+//!   waits at most [`FOLLOWER_PATIENCE`] and then fetches itself
+//!   ([`Outcome::StillReading`]). Without that bound a caller that sends a second request
+//!   for the key before reading the first response would wait for itself forever, and a
+//!   slow reader would hold every follower (nginx bounds its `proxy_cache_lock` the same way,
+//!   with `proxy_cache_lock_timeout`, also 5 s by default).
+//!
+//! No follower waits forever.
 //!
 //! This is moka's `get_with` applied to HTTP: one initialisation per key at a time.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use tokio::sync::watch;
+
+/// How long a follower waits for its leader before fetching itself.
+pub(crate) const FOLLOWER_PATIENCE: Duration = Duration::from_secs(5);
 
 /// What the leader's fetch led to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +35,8 @@ pub(crate) enum Outcome {
     Stored,
     /// The response was not storable: fetch it yourself.
     NotStorable,
+    /// Never sent by a leader: the follower stopped waiting (see [`Follower::wait_at_most`]).
+    StillReading,
 }
 
 /// The state of one key's flight, as followers see it: `None` while the leader works,
@@ -122,6 +136,14 @@ impl Follower {
             Ok(outcome) => *outcome,
             Err(_leader_gone) => None,
         }
+    }
+
+    /// As [`wait`](Self::wait), but answers [`Outcome::StillReading`] once `patience` has
+    /// passed without an outcome.
+    pub(crate) async fn wait_at_most(self, patience: Duration) -> Option<Outcome> {
+        tokio::time::timeout(patience, self.wait())
+            .await
+            .unwrap_or(Some(Outcome::StillReading))
     }
 }
 
@@ -251,6 +273,37 @@ mod tests {
         };
         leader.finish(Outcome::NotStorable);
         assert_eq!(follower.wait().await, Some(Outcome::NotStorable));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_follower_stops_waiting_for_a_leader_that_never_reports() {
+        let coalescer = Arc::new(Coalescer::default());
+        let Role::Leader(_leader) = coalescer.join("k") else {
+            panic!("the first caller leads");
+        };
+        let Role::Follower(follower) = coalescer.join("k") else {
+            panic!("the second caller follows");
+        };
+        assert_eq!(
+            follower.wait_at_most(FOLLOWER_PATIENCE).await,
+            Some(Outcome::StillReading)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_follower_within_its_patience_gets_the_leaders_outcome() {
+        let coalescer = Arc::new(Coalescer::default());
+        let Role::Leader(leader) = coalescer.join("k") else {
+            panic!("the first caller leads");
+        };
+        let Role::Follower(follower) = coalescer.join("k") else {
+            panic!("the second caller follows");
+        };
+        leader.finish(Outcome::Stored);
+        assert_eq!(
+            follower.wait_at_most(FOLLOWER_PATIENCE).await,
+            Some(Outcome::Stored)
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::time::SystemTime;
 use courier::{Error, ErrorKind, Interceptor, Next, Request, Response, Result, ValidateStatus};
 use http::{Method, StatusCode};
 
-use self::coalesce::{Coalescer, Leader, Outcome, Role};
+use self::coalesce::{Coalescer, FOLLOWER_PATIENCE, Leader, Outcome, Role};
 use self::served::{RequestParts, Stored, later, mark};
 use self::storing_body::{StoringBody, store_entry};
 use crate::cache_policy::CachePolicy;
@@ -414,7 +414,7 @@ impl Call<'_> {
                         .fetch_and_store(request, parts, key, Some(leader), next, false)
                         .await;
                 }
-                Role::Follower(follower) => match follower.wait().await {
+                Role::Follower(follower) => match follower.wait_at_most(FOLLOWER_PATIENCE).await {
                     Some(Outcome::Stored) => {
                         if let Some(stored) = self.read(&key, parts).await
                             && let Lookup::Fresh { response_headers } =
@@ -429,7 +429,9 @@ impl Call<'_> {
                             .fetch_and_store(request, parts, key, None, next, false)
                             .await;
                     }
-                    Some(Outcome::NotStorable) => {
+                    // Not shareable, or the leader's body is still unread (perhaps by the
+                    // task waiting here): fetch without waiting any longer.
+                    Some(Outcome::NotStorable | Outcome::StillReading) => {
                         return self
                             .fetch_and_store(request, parts, key, None, next, false)
                             .await;

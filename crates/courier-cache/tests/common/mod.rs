@@ -1,5 +1,8 @@
-//! Shared helpers for the policy tests: messages from header lists, entries on a virtual clock.
+//! Shared helpers for the policy tests (messages from header lists, entries on a virtual clock)
+//! and, in [`server`], the loopback origin of the end-to-end tests.
 #![allow(dead_code, reason = "each test file uses a subset of the helpers")]
+
+pub(crate) mod server;
 
 use std::time::{Duration, SystemTime};
 
