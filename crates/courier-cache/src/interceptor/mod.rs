@@ -170,42 +170,12 @@ impl Call<'_> {
             CachePolicy::Refresh | CachePolicy::RefreshForceCache => {
                 Box::pin(self.refresh(request, &parts, key, next)).await
             }
-            CachePolicy::ForceCache => match self.read(&key, &parts).await {
-                Some(stored) => {
-                    match self
-                        .policy
-                        .force_cache(&parts.view(), &stored.exchange(), self.now())
-                    {
-                        Some(headers) => {
-                            let status = if self.is_fresh(&stored) {
-                                CacheStatus::Hit
-                            } else {
-                                CacheStatus::Stale
-                            };
-                            self.serve(&stored, &parts, headers, status).await
-                        }
-                        None => Box::pin(self.fetch(request, &parts, key, next)).await,
-                    }
-                }
+            CachePolicy::ForceCache => match self.serve_any_stored(&key, &parts).await {
+                Some(served) => served,
                 None => Box::pin(self.fetch(request, &parts, key, next)).await,
             },
-            CachePolicy::OnlyIfCached => match self.read(&key, &parts).await {
-                Some(stored) => {
-                    match self
-                        .policy
-                        .force_cache(&parts.view(), &stored.exchange(), self.now())
-                    {
-                        Some(headers) => {
-                            let status = if self.is_fresh(&stored) {
-                                CacheStatus::Hit
-                            } else {
-                                CacheStatus::Stale
-                            };
-                            self.serve(&stored, &parts, headers, status).await
-                        }
-                        None => Err(gateway_timeout(&request)),
-                    }
-                }
+            CachePolicy::OnlyIfCached => match self.serve_any_stored(&key, &parts).await {
+                Some(served) => served,
                 None => Err(gateway_timeout(&request)),
             },
             CachePolicy::Request => self.http_rules(request, &parts, key, next).await,
@@ -265,6 +235,21 @@ impl Call<'_> {
             }
         }
         self.finish(result, CacheStatus::Bypass { stored: false })
+    }
+
+    /// `ForceCache` and `OnlyIfCached`: any stored entry within `max_stale`, fresh or not,
+    /// without asking the origin; `None` when there is none.
+    async fn serve_any_stored(&self, key: &str, parts: &RequestParts) -> Option<Result<Response>> {
+        let stored = self.read(key, parts).await?;
+        let headers = self
+            .policy
+            .force_cache(&parts.view(), &stored.exchange(), self.now())?;
+        let status = if self.is_fresh(&stored) {
+            CacheStatus::Hit
+        } else {
+            CacheStatus::Stale
+        };
+        Some(self.serve(&stored, parts, headers, status).await)
     }
 
     /// HTTP's rules (RFC 9111), with the options' offline fallbacks.
