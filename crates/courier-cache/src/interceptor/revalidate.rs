@@ -1,0 +1,287 @@
+//! Revalidating stale entries: in line (a 304 freshens metadata only, a 200 replaces, a 5xx
+//! or a network failure may serve stale) and in the background (RFC 5861
+//! `stale-while-revalidate`).
+
+use courier::{ErrorKind, Next, Request, Response, Result, ValidateStatus};
+use http::StatusCode;
+
+use super::Call;
+use super::coalesce::{Outcome, Role};
+use super::served::{RequestParts, Stored, later};
+use super::storing_body::store_entry;
+use crate::cache_policy::CachePolicy;
+use crate::entry::{CacheEntry, EntryMetadata};
+use crate::options::CacheOptions;
+use crate::policy::{
+    Freshened, OriginFailure, Policy, ResponseView, Revalidated, Revalidation, Storability,
+};
+use crate::status::CacheStatus;
+
+impl Call<'_> {
+    /// Revalidates a stale entry with a conditional request.
+    pub(super) async fn revalidate(
+        &self,
+        request: Request,
+        parts: &RequestParts,
+        stored: Stored,
+        revalidation: Revalidation,
+        next: Next<'_>,
+    ) -> Result<Response> {
+        let Some(mut conditional) = request.try_clone() else {
+            return self
+                .fetch(request, parts, stored.entry.metadata.key.clone(), next)
+                .await;
+        };
+        revalidation.apply_to(conditional.headers_mut());
+        let accept = conditional.options().validate_status().clone();
+        conditional
+            .options_mut()
+            .set_validate_status(ValidateStatus::new(move |status| {
+                status == StatusCode::NOT_MODIFIED || accept.is_valid(status)
+            }));
+        let request_time = self.now();
+        let result = next.run(conditional).await;
+        let response_time = self.now();
+        let key = stored.entry.metadata.key.clone();
+        match result {
+            Ok(response) => {
+                let response_view = ResponseView {
+                    status: response.status(),
+                    headers: response.headers(),
+                };
+                match self.policy.after_revalidation(
+                    &parts.view(),
+                    &stored.exchange(),
+                    &response_view,
+                    request_time,
+                    response_time,
+                ) {
+                    Revalidated::NotModified(freshened) => {
+                        freshen(self.options, stored.entry.metadata.clone(), &freshened).await;
+                        let served = stored.response(parts, freshened.served_headers.clone());
+                        self.finish(Ok(served), CacheStatus::Revalidated)
+                    }
+                    Revalidated::Modified(_) => {
+                        let (response, stored_again) = self
+                            .store(
+                                parts,
+                                key.clone(),
+                                response,
+                                request_time,
+                                response_time,
+                                None,
+                                false,
+                            )
+                            .await;
+                        if !stored_again {
+                            self.delete(&key).await;
+                        }
+                        self.finish(
+                            Ok(response),
+                            CacheStatus::Miss {
+                                stored: stored_again,
+                            },
+                        )
+                    }
+                    Revalidated::ServerError(on_error) => {
+                        // A 5xx the caller's validate_status accepts.
+                        let failure = OriginFailure::Status(response.status());
+                        let app_fallback = self
+                            .options
+                            .hit_cache_on_error_codes
+                            .contains(&response.status());
+                        match on_error.response_for(failure, app_fallback, self.now()) {
+                            Some(headers) => {
+                                self.serve(&stored, parts, headers, CacheStatus::Stale)
+                                    .await
+                            }
+                            None => self.finish(Ok(response), CacheStatus::Miss { stored: false }),
+                        }
+                    }
+                    Revalidated::Unselected => {
+                        let mut again = match request.try_clone() {
+                            Some(again) => again,
+                            None => {
+                                return self
+                                    .finish(Ok(response), CacheStatus::Miss { stored: false });
+                            }
+                        };
+                        again.headers_mut().remove(http::header::IF_NONE_MATCH);
+                        again.headers_mut().remove(http::header::IF_MODIFIED_SINCE);
+                        self.fetch_and_store(again, parts, key, None, next, false)
+                            .await
+                    }
+                }
+            }
+            Err(error) => {
+                let failure = match error.kind() {
+                    ErrorKind::Cancelled => return Err(error),
+                    ErrorKind::BadResponse => error.status().map(OriginFailure::Status),
+                    ErrorKind::Connection
+                    | ErrorKind::ConnectTimeout
+                    | ErrorKind::SendTimeout
+                    | ErrorKind::ReceiveTimeout
+                    | ErrorKind::Timeout => Some(OriginFailure::Network),
+                    _ => None,
+                };
+                let Some(failure) = failure else {
+                    return Err(error);
+                };
+                let app_fallback = match failure {
+                    OriginFailure::Network => self.options.hit_cache_on_network_failure,
+                    OriginFailure::Status(status) => {
+                        self.options.hit_cache_on_error_codes.contains(&status)
+                    }
+                };
+                match revalidation
+                    .on_error()
+                    .response_for(failure, app_fallback, self.now())
+                {
+                    Some(headers) => {
+                        self.serve(&stored, parts, headers, CacheStatus::Stale)
+                            .await
+                    }
+                    None => Err(error),
+                }
+            }
+        }
+    }
+
+    /// RFC 5861 `stale-while-revalidate`: the stale entry is served now, and refreshed by a
+    /// conditional request that runs on after this call returns.
+    pub(super) fn revalidate_in_background(
+        &self,
+        request: &Request,
+        stored: &Stored,
+        revalidation: Revalidation,
+        next: Next<'_>,
+    ) {
+        let Some(mut conditional) = request.try_clone() else {
+            return;
+        };
+        revalidation.apply_to(conditional.headers_mut());
+        // The caller's cancel token and deadline belong to the caller, not to this refresh.
+        conditional.options_mut().set_cancel_token(None);
+        conditional.options_mut().set_timeout(None);
+        conditional.extensions_mut().insert(CachePolicy::Request);
+        let accept = conditional.options().validate_status().clone();
+        conditional
+            .options_mut()
+            .set_validate_status(ValidateStatus::new(move |status| {
+                status == StatusCode::NOT_MODIFIED || accept.is_valid(status)
+            }));
+        // One background revalidation per entry at a time, however many stale hits.
+        let Role::Leader(leader) = self
+            .coalescer
+            .join(&format!("revalidate\u{1f}{}", stored.entry.metadata.key))
+        else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let background = BackgroundRevalidation {
+            options: self.options.clone(),
+            policy: self.policy.clone(),
+            parts: RequestParts::of(request),
+            entry: stored.entry.clone(),
+        };
+        let chain = next.detach();
+        runtime.spawn(async move {
+            background.run(conditional, chain).await;
+            leader.finish(Outcome::Stored);
+        });
+    }
+}
+
+/// Writes freshened headers and times into the stored metadata (§4.3.4), renewing the
+/// deletion deadline. Metadata only: the body is never rewritten by a 304 or a HEAD.
+pub(super) async fn freshen(
+    options: &CacheOptions,
+    mut metadata: EntryMetadata,
+    freshened: &Freshened,
+) {
+    metadata.headers = freshened.response_headers.clone();
+    metadata.request_time = freshened.request_time;
+    metadata.response_time = freshened.response_time;
+    if let Some(max_stale) = options.max_stale {
+        let fresh_until = later(freshened.response_time, freshened.freshness.lifetime);
+        metadata.expires_at = Some(later(fresh_until, max_stale));
+    }
+    if let Err(error) = options.store.update_metadata(metadata).await {
+        tracing::warn!(target: "courier::cache", %error, "could not freshen an entry");
+    }
+}
+
+/// A stale-while-revalidate refresh running after its call returned: a 304 freshens the
+/// entry's metadata, a new response replaces it.
+struct BackgroundRevalidation {
+    options: CacheOptions,
+    policy: Policy,
+    parts: RequestParts,
+    entry: CacheEntry,
+}
+
+impl BackgroundRevalidation {
+    async fn run(self, conditional: Request, chain: courier::DetachedNext) {
+        let request_time = self.options.clock.now();
+        let result = chain.run(conditional).await;
+        let response_time = self.options.clock.now();
+        let Ok(response) = result else {
+            return;
+        };
+        let stored = Stored::new(self.entry.clone());
+        let view = ResponseView {
+            status: response.status(),
+            headers: response.headers(),
+        };
+        match self.policy.after_revalidation(
+            &self.parts.view(),
+            &stored.exchange(),
+            &view,
+            request_time,
+            response_time,
+        ) {
+            Revalidated::NotModified(freshened) => {
+                freshen(&self.options, self.entry.metadata, &freshened).await;
+            }
+            Revalidated::Modified(Storability::Store {
+                response_headers,
+                request_headers,
+                fresh_until,
+                ..
+            }) => {
+                let status = response.status().as_u16();
+                let url = response.url().to_string();
+                let Ok(body) = response.bytes().await else {
+                    return;
+                };
+                if body.len() as u64 > self.options.max_entry_size {
+                    return;
+                }
+                let mut metadata = EntryMetadata::new(
+                    self.entry.metadata.key.clone(),
+                    self.parts.method.clone(),
+                    url,
+                    status,
+                    response_time,
+                );
+                metadata.headers = response_headers;
+                metadata.vary_request_headers = request_headers;
+                metadata.request_time = request_time;
+                metadata.priority = self.options.priority;
+                metadata.expires_at = self
+                    .options
+                    .max_stale
+                    .map(|max_stale| later(fresh_until, max_stale));
+                store_entry(&*self.options.store, CacheEntry::new(metadata, body)).await;
+            }
+            Revalidated::Modified(Storability::DoNotStore(_)) => {
+                if let Err(error) = self.options.store.delete(&self.entry.metadata.key).await {
+                    tracing::warn!(target: "courier::cache", %error, "cache delete failed");
+                }
+            }
+            Revalidated::ServerError(_) | Revalidated::Unselected => {}
+        }
+    }
+}
