@@ -43,8 +43,8 @@ pub use options::CacheOptions;
 pub use policy::{CacheControl, Lookup, Policy, PolicyConfig, Revalidated, Storability};
 pub use status::CacheStatus;
 pub use store::{
-    BackupStore, CacheStore, CleanFilter, FileStore, MatchFilter, MemoryStore, StoreError,
-    StoreErrorKind,
+    BackupStore, CacheStore, CleanFilter, EncryptedStore, FileStore, MatchFilter, MemoryStore,
+    StoreError, StoreErrorKind,
 };
 
 // The workspace README's examples (courier and its cache) are compiled as doc tests here,

@@ -8,11 +8,12 @@ use std::time::Duration;
 use http::StatusCode;
 
 use crate::cache_policy::CachePolicy;
+use crate::cipher::CacheCipher;
 use crate::clock::{Clock, SystemClock};
 use crate::entry::Priority;
 use crate::key::KeyBuilder;
 use crate::mode::CacheMode;
-use crate::store::CacheStore;
+use crate::store::{CacheStore, EncryptedStore};
 
 /// How the cache behaves. Give it to [`CacheInterceptor::new`](crate::CacheInterceptor::new);
 /// override it for one request by putting a modified copy (or just a [`CachePolicy`]) in the
@@ -231,6 +232,31 @@ impl CacheOptions {
     #[must_use]
     pub fn coalesce(mut self, enable: bool) -> Self {
         self.coalesce = enable;
+        self
+    }
+
+    /// Encrypts everything cached, whatever the store (dio's `cipher`): wraps the store set so
+    /// far in an [`EncryptedStore`], which seals each entry's headers and body with `cipher`
+    /// and leaves the store only the key, URL, method, status, priority and times (see
+    /// [`EncryptedStore`] for what is and isn't protected).
+    ///
+    /// For a [`FileStore`](crate::store::FileStore), prefer the store's own
+    /// [`cipher`](crate::store::FileStoreBuilder::cipher), which also encrypts the URL-bearing
+    /// metadata file; this option is for any store, as in dio. Code holding the store given
+    /// to [`with_shared_store`](Self::with_shared_store) sees the encrypted envelopes. Calling
+    /// this twice encrypts twice.
+    ///
+    /// ```
+    /// use courier_cache::cipher::XChaCha20Poly1305Cipher;
+    ///
+    /// let key = XChaCha20Poly1305Cipher::generate_key()?;
+    /// let options = courier_cache::CacheOptions::new(courier_cache::MemoryStore::new())
+    ///     .cipher(XChaCha20Poly1305Cipher::new(key));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn cipher(mut self, cipher: impl CacheCipher + 'static) -> Self {
+        self.store = Arc::new(EncryptedStore::new(self.store, cipher));
         self
     }
 

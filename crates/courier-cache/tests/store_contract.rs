@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use courier_cache::cipher::XChaCha20Poly1305Cipher;
-use courier_cache::store::{BackupStore, CacheStore, FileStore, MemoryStore, contract};
+use courier_cache::store::{
+    BackupStore, CacheStore, EncryptedStore, FileStore, MemoryStore, contract,
+};
 
 /// Limits roomy enough for the suite's 1 MiB bodies.
 fn memory() -> MemoryStore {
@@ -36,6 +38,19 @@ async fn file_store_with_cipher() {
 async fn backup_store_memory_then_file() {
     let dir = tempfile::tempdir().unwrap();
     contract::run_all(&BackupStore::new(memory(), FileStore::new(dir.path()))).await;
+}
+
+#[tokio::test]
+async fn encrypted_store_over_memory() {
+    let cipher = XChaCha20Poly1305Cipher::new([0x3c; 32]);
+    contract::run_all(&EncryptedStore::new(memory(), cipher)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn encrypted_store_over_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cipher = XChaCha20Poly1305Cipher::new([0x3c; 32]);
+    contract::run_all(&EncryptedStore::new(FileStore::new(dir.path()), cipher)).await;
 }
 
 #[tokio::test]

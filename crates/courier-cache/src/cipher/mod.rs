@@ -10,6 +10,11 @@
 //! another key's slot or a body paired with another entry's metadata fails to decrypt, and
 //! the store reads it as a miss and deletes it.
 //!
+//! For any other store, [`EncryptedStore`](crate::store::EncryptedStore) (or
+//! [`CacheOptions::cipher`](crate::CacheOptions::cipher), dio's `cipher` option) encrypts each
+//! whole entry before the store sees it, leaving the store only the key, URL, method, status,
+//! priority and times.
+//!
 //! # What is and isn't protected
 //!
 //! - Protected (confidential and authenticated): the metadata (URL, headers, status, times,

@@ -1,4 +1,5 @@
-//! Where entries live: the [`CacheStore`] trait and its memory, file and backup stores.
+//! Where entries live: the [`CacheStore`] trait and its memory, file and backup stores, and
+//! [`EncryptedStore`], which encrypts entries for any of them.
 //!
 //! # Why a trait this small
 //!
@@ -52,6 +53,7 @@ use crate::entry::{CacheEntry, EntryMetadata};
 mod backup;
 #[cfg(any(test, feature = "test-util"))]
 pub mod contract;
+mod encrypted;
 mod error;
 mod file;
 mod filter;
@@ -59,6 +61,7 @@ mod lru;
 mod memory;
 
 pub use backup::BackupStore;
+pub use encrypted::EncryptedStore;
 pub use error::{StoreError, StoreErrorKind};
 pub use file::{FileStore, FileStoreBuilder};
 pub use filter::{CleanFilter, MatchFilter};
