@@ -61,14 +61,28 @@ const HOP_BY_HOP: &[HeaderName] = &[
     PROXY_AUTHORIZATION,
 ];
 
-/// Removes hop-by-hop fields, including those named by `Connection`.
-pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
-    let listed: Vec<HeaderName> = headers
+/// The field names listed by `Connection` (hop-by-hop for this message).
+pub(crate) fn connection_listed(headers: &HeaderMap) -> Vec<HeaderName> {
+    headers
         .get_all(CONNECTION)
         .iter()
         .flat_map(|line| line.as_bytes().split(|&b| b == b','))
         .filter_map(|name| HeaderName::from_bytes(name.trim_ascii()).ok())
-        .collect();
+        .collect()
+}
+
+/// Whether `name` is hop-by-hop: a fixed hop-by-hop field, `Keep-Alive`, `Proxy-Connection`,
+/// or one of `listed` (see [`connection_listed`]); the fields [`strip_hop_by_hop`] removes.
+pub(crate) fn is_hop_by_hop(name: &HeaderName, listed: &[HeaderName]) -> bool {
+    HOP_BY_HOP.contains(name)
+        || name == "keep-alive"
+        || name == "proxy-connection"
+        || listed.contains(name)
+}
+
+/// Removes hop-by-hop fields, including those named by `Connection`.
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    let listed = connection_listed(headers);
     for name in listed.iter().chain(HOP_BY_HOP) {
         headers.remove(name);
     }

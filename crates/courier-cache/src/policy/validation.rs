@@ -24,7 +24,7 @@ use http::header::{
 
 use super::age::set_age;
 use super::dates::{self, http_date_value, parse_http_date};
-use super::storage::strip_hop_by_hop;
+use super::storage::{connection_listed, is_hop_by_hop};
 
 /// One entity tag: the weak flag and the opaque tag without its quotes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -403,19 +403,27 @@ pub fn freshen_headers(
     response_time: SystemTime,
     shared: bool,
 ) -> HeaderMap {
-    let mut incoming = new.clone();
-    strip_hop_by_hop(&mut incoming);
-    for name in EXCLUDED_FROM_UPDATE {
-        incoming.remove(name);
-    }
-    if shared {
-        incoming.remove(SET_COOKIE);
-    }
+    let listed = connection_listed(new);
     let mut updated = stored.clone();
     updated.remove(AGE);
-    for name in incoming.keys() {
-        updated.remove(name);
-        for value in incoming.get_all(name) {
+    // `HeaderMap::iter` yields every line of one field before the next field: the first line
+    // of a field replaces the stored lines, the others are appended.
+    let mut current: Option<(&HeaderName, bool)> = None;
+    for (name, value) in new {
+        let take = match current {
+            Some((seen, take)) if seen == name => take,
+            _ => {
+                let take = !(is_hop_by_hop(name, &listed)
+                    || EXCLUDED_FROM_UPDATE.contains(name)
+                    || (shared && name == SET_COOKIE));
+                current = Some((name, take));
+                if take {
+                    updated.insert(name.clone(), value.clone());
+                }
+                continue;
+            }
+        };
+        if take {
             updated.append(name.clone(), value.clone());
         }
     }
