@@ -86,6 +86,15 @@ impl CacheEntry {
     /// so [`cache_control`](Self::cache_control) need not parse on every hit. For stores
     /// that hand out clones of entries they hold in memory.
     pub(crate) fn keep_cache_control(&mut self) {
+        // Freshened metadata usually carries the `Cache-Control` already kept: keep it.
+        if let Some(kept) = &self.kept.0
+            && kept
+                .0
+                .iter()
+                .eq(self.metadata.headers.get_all(CACHE_CONTROL).iter())
+        {
+            return;
+        }
         let values: Vec<HeaderValue> = self
             .metadata
             .headers
