@@ -103,10 +103,25 @@ impl AgeCalculation {
         request_time: SystemTime,
         response_time: SystemTime,
     ) -> Self {
-        let date_value = dates::date_or(response_headers, response_time);
+        Self::with_date(
+            dates::date_or(response_headers, response_time),
+            age_value(response_headers),
+            request_time,
+            response_time,
+        )
+    }
+
+    /// [`new`](Self::new) with the `Date` value (or response time) and `Age` value already
+    /// read.
+    pub(crate) fn with_date(
+        date_value: SystemTime,
+        age_value: Duration,
+        request_time: SystemTime,
+        response_time: SystemTime,
+    ) -> Self {
         let apparent_age = span(date_value, response_time);
         let response_delay = span(request_time, response_time);
-        let corrected_age_value = age_value(response_headers).saturating_add(response_delay);
+        let corrected_age_value = age_value.saturating_add(response_delay);
         Self {
             corrected_initial_age: apparent_age.max(corrected_age_value),
             response_time,

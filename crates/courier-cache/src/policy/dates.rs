@@ -45,16 +45,22 @@ pub fn parse_http_date(value: &HeaderValue) -> Option<SystemTime> {
 /// ```
 #[must_use]
 pub fn http_date_value(at: SystemTime) -> HeaderValue {
+    let at = http_date_time(at);
+    let text = httpdate::fmt_http_date(at);
+    HeaderValue::from_str(&text)
+        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+/// The time [`http_date_value`] writes for `at`, as [`parse_http_date`] reads it back: whole
+/// seconds, clamped to 1970..=9999.
+pub(crate) fn http_date_time(at: SystemTime) -> SystemTime {
     // httpdate panics past year 9999; clamp first.
     const MAX_SECS: u64 = 253_402_300_799; // 9999-12-31T23:59:59Z
     let secs = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
         .min(MAX_SECS);
-    let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs);
-    let text = httpdate::fmt_http_date(at);
-    HeaderValue::from_str(&text)
-        .unwrap_or_else(|_| HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+    SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs)
 }
 
 /// The first `Date` line, if present and valid.
@@ -163,6 +169,18 @@ mod tests {
     fn far_future_formats_without_panic() {
         let value = http_date_value(SystemTime::UNIX_EPOCH + Duration::from_secs(u64::MAX / 4));
         assert_eq!(value, "Fri, 31 Dec 9999 23:59:59 GMT");
+    }
+
+    #[test]
+    fn http_date_time_is_what_the_value_parses_to() {
+        for secs in [0, 1, 784_111_777, 1_700_000_000, u64::MAX / 4] {
+            let at =
+                SystemTime::UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(999);
+            assert_eq!(
+                parse_http_date(&http_date_value(at)),
+                Some(http_date_time(at))
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use http::{Method, StatusCode};
 use url::Url;
 
-use super::age::{AgeCalculation, with_age};
+use super::age::{AgeCalculation, age_value, with_age};
 use super::decision::{
     ForwardReason, Freshened, HeadFreshening, Lookup, Revalidated, Revalidation, StaleCandidate,
     StaleOnError, Storability,
@@ -517,7 +517,7 @@ impl Policy {
         request_time: SystemTime,
         response_time: SystemTime,
     ) -> Freshened {
-        let mut response_headers = validation::freshen_headers(
+        let (mut response_headers, mut date_value) = validation::freshen_headers_dated(
             stored.response_headers,
             response.headers,
             response_time,
@@ -530,6 +530,9 @@ impl Policy {
             for name in names {
                 response_headers.remove(name);
             }
+            if names.contains(&http::header::DATE) {
+                date_value = super::dates::date_or(&response_headers, response_time);
+            }
         }
         let freshness = Freshness::of(
             &self.config,
@@ -538,8 +541,13 @@ impl Policy {
             &cache_control,
             response_time,
         );
-        let age = AgeCalculation::new(&response_headers, request_time, response_time)
-            .current_age(response_time);
+        let age = AgeCalculation::with_date(
+            date_value,
+            age_value(&response_headers),
+            request_time,
+            response_time,
+        )
+        .current_age(response_time);
         let served_headers = with_age(&response_headers, age);
         Freshened {
             response_headers,

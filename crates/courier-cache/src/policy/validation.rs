@@ -403,12 +403,24 @@ pub fn freshen_headers(
     response_time: SystemTime,
     shared: bool,
 ) -> HeaderMap {
+    freshen_headers_dated(stored, new, response_time, shared).0
+}
+
+/// [`freshen_headers`], with the `Date` of the updated headers as
+/// [`dates::date_or`]`(updated, response_time)` reads it, without parsing it again.
+pub(crate) fn freshen_headers_dated(
+    stored: &HeaderMap,
+    new: &HeaderMap,
+    response_time: SystemTime,
+    shared: bool,
+) -> (HeaderMap, SystemTime) {
     let listed = connection_listed(new);
     let mut updated = stored.clone();
     updated.remove(AGE);
     // `HeaderMap::iter` yields every line of one field before the next field: the first line
     // of a field replaces the stored lines, the others are appended.
     let mut current: Option<(&HeaderName, bool)> = None;
+    let mut date_taken = false;
     for (name, value) in new {
         let take = match current {
             Some((seen, take)) if seen == name => take,
@@ -417,6 +429,7 @@ pub fn freshen_headers(
                     || EXCLUDED_FROM_UPDATE.contains(name)
                     || (shared && name == SET_COOKIE));
                 current = Some((name, take));
+                date_taken |= take && name == DATE;
                 if take {
                     updated.insert(name.clone(), value.clone());
                 }
@@ -427,10 +440,16 @@ pub fn freshen_headers(
             updated.append(name.clone(), value.clone());
         }
     }
-    if dates::date(new).is_none() {
-        updated.insert(DATE, http_date_value(response_time));
-    }
-    updated
+    let date = match dates::date(new) {
+        // The first `Date` line of `new` is now the first stored one.
+        Some(date) if date_taken => date,
+        Some(_) => dates::date_or(&updated, response_time),
+        None => {
+            updated.insert(DATE, http_date_value(response_time));
+            dates::http_date_time(response_time)
+        }
+    };
+    (updated, date)
 }
 
 /// Whether a 200 response to HEAD describes the stored GET response (RFC 9111 §4.3.5): at
