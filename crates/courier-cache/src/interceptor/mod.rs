@@ -227,7 +227,7 @@ impl Call<'_> {
                 response_time,
             ) {
                 HeadFreshening::Freshened(freshened) => {
-                    freshen(self.options, stored.entry.metadata.clone(), *freshened).await;
+                    freshen(self.options, stored.entry.metadata.clone(), freshened).await;
                 }
                 HeadFreshening::Invalidate => self.delete(&key).await,
                 HeadFreshening::Unrelated => {}

@@ -57,7 +57,7 @@ impl Call<'_> {
                     response_time,
                 ) {
                     Revalidated::NotModified(freshened) => {
-                        let mut freshened = *freshened;
+                        let mut freshened = freshened;
                         let served_headers = std::mem::take(&mut freshened.served_headers);
                         let served = stored.response(parts, served_headers);
                         freshen(self.options, stored.entry.metadata, freshened).await;
@@ -201,9 +201,9 @@ impl Call<'_> {
 pub(super) async fn freshen(
     options: &CacheOptions,
     mut metadata: EntryMetadata,
-    freshened: Freshened,
+    mut freshened: Box<Freshened>,
 ) {
-    metadata.headers = freshened.response_headers;
+    metadata.headers = std::mem::take(&mut freshened.response_headers);
     metadata.request_time = freshened.request_time;
     metadata.response_time = freshened.response_time;
     if let Some(max_stale) = options.max_stale {
@@ -245,7 +245,7 @@ impl BackgroundRevalidation {
             response_time,
         ) {
             Revalidated::NotModified(freshened) => {
-                freshen(&self.options, self.entry.metadata, *freshened).await;
+                freshen(&self.options, self.entry.metadata, freshened).await;
             }
             Revalidated::Modified(Storability::Store {
                 response_headers,
