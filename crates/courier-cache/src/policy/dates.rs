@@ -27,8 +27,89 @@ use http::header::{DATE, EXPIRES, HeaderMap, HeaderValue, LAST_MODIFIED};
 /// ```
 #[must_use]
 pub fn parse_http_date(value: &HeaderValue) -> Option<SystemTime> {
+    if let Some(parsed) = parse_imf_fixdate(value.as_bytes()) {
+        return parsed;
+    }
     let text = value.to_str().ok()?;
     httpdate::parse_http_date(text.trim()).ok()
+}
+
+/// The common case of [`parse_http_date`], an untrimmed IMF-fixdate
+/// (`Sun, 06 Nov 1994 08:49:37 GMT`), read without `httpdate`'s formatting round trip:
+/// `None` when `s` is not in that shape (then `httpdate` reads it), else what `httpdate`
+/// answers for it: the time, or `Some(None)` for an impossible date or a wrong weekday.
+fn parse_imf_fixdate(s: &[u8]) -> Option<Option<SystemTime>> {
+    let s: &[u8; 29] = s.try_into().ok()?;
+    if &s[25..] != b" GMT" || s[16] != b' ' || s[19] != b':' || s[22] != b':' {
+        return None;
+    }
+    let digit = |i: usize| {
+        let d = s[i].wrapping_sub(b'0');
+        (d < 10).then_some(u64::from(d))
+    };
+    let two = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let sec = two(23)?;
+    let min = two(20)?;
+    let hour = two(17)?;
+    let day = two(5)?;
+    let mon: u64 = match &s[7..12] {
+        b" Jan " => 1,
+        b" Feb " => 2,
+        b" Mar " => 3,
+        b" Apr " => 4,
+        b" May " => 5,
+        b" Jun " => 6,
+        b" Jul " => 7,
+        b" Aug " => 8,
+        b" Sep " => 9,
+        b" Oct " => 10,
+        b" Nov " => 11,
+        b" Dec " => 12,
+        _ => return None,
+    };
+    let year = two(12)? * 100 + two(14)?;
+    let wday: u64 = match &s[..5] {
+        b"Mon, " => 1,
+        b"Tue, " => 2,
+        b"Wed, " => 3,
+        b"Thu, " => 4,
+        b"Fri, " => 5,
+        b"Sat, " => 6,
+        b"Sun, " => 7,
+        _ => return None,
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match mon {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    if sec >= 60
+        || min >= 60
+        || hour >= 24
+        || day == 0
+        || day > month_days
+        || !(1970..=9999).contains(&year)
+    {
+        return Some(None);
+    }
+    let before = year - 1;
+    let leap_years = (before - 1968) / 4 - (before - 1900) / 100 + (before - 1600) / 400;
+    let mut year_days =
+        [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][(mon - 1) as usize] + day - 1;
+    if leap && mon > 2 {
+        year_days += 1;
+    }
+    let days = (year - 1970) * 365 + leap_years + year_days;
+    // 1970-01-01 was a Thursday (4, counting Monday as 1).
+    if (days + 3) % 7 + 1 != wday {
+        return Some(None);
+    }
+    let secs = sec + min * 60 + hour * 3600 + days * 86_400;
+    Some(Some(
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(secs),
+    ))
 }
 
 /// Formats a time as an IMF-fixdate field value (`Sun, 06 Nov 1994 08:49:37 GMT`).
@@ -180,6 +261,46 @@ mod tests {
                 parse_http_date(&http_date_value(at)),
                 Some(http_date_time(at))
             );
+        }
+    }
+
+    #[test]
+    fn imf_fixdates_are_read_as_httpdate_reads_them() {
+        let reference = |text: &str| httpdate::parse_http_date(text).ok();
+        let mut secs: u64 = 0;
+        while secs < 253_402_300_799 {
+            let text = httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(secs));
+            let value = HeaderValue::from_str(&text).expect("a date is a field value");
+            assert_eq!(parse_http_date(&value), reference(&text), "{text}");
+            secs += 86_400 * 13 + 3_607;
+        }
+        for text in [
+            "Mon, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 31 Nov 1994 08:49:37 GMT",
+            "Thu, 29 Feb 2001 08:49:37 GMT",
+            "Thu, 29 Feb 2024 08:49:37 GMT",
+            "Tue, 29 Feb 2000 00:00:00 GMT",
+            "Mon, 29 Feb 2100 00:00:00 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 23:60:00 GMT",
+            "Sun, 06 Nov 1994 23:59:60 GMT",
+            "Sun, 00 Nov 1994 08:49:37 GMT",
+            "Wed, 31 Dec 1969 23:59:59 GMT",
+            "Thu, 01 Jan 1970 00:00:00 GMT",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Sun, 06 nov 1994 08:49:37 GMT",
+            "sun, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 6 Nov 1994 08:49:37 GMT ",
+            "Sun, 06 Nov 1994 08:49:37 GMT ",
+            " Sun, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 19a4 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:4:937 GMT",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+        ] {
+            let value = HeaderValue::from_static(text);
+            assert_eq!(parse_http_date(&value), reference(text.trim()), "{text}");
         }
     }
 
