@@ -205,5 +205,32 @@ pub fn with_age(headers: &HeaderMap, age: Duration) -> HeaderMap {
 /// ```
 pub fn set_age(headers: &mut HeaderMap, age: Duration) {
     let secs = age.min(AGE_CAP).as_secs();
-    headers.insert(AGE, HeaderValue::from(secs));
+    headers.insert(AGE, age_header_value(secs));
+}
+
+/// `secs` as a field value; below 100 (the usual case) a static one, which allocates nothing.
+fn age_header_value(secs: u64) -> HeaderValue {
+    const ONE_DIGIT: &str = "0123456789";
+    const TWO_DIGITS: &str = "101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+    let static_value = match secs {
+        0..10 => ONE_DIGIT.get(secs as usize..secs as usize + 1),
+        10..100 => {
+            let at = (secs as usize - 10) * 2;
+            TWO_DIGITS.get(at..at + 2)
+        }
+        _ => None,
+    };
+    static_value.map_or_else(|| HeaderValue::from(secs), HeaderValue::from_static)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn age_values_are_the_decimal_seconds() {
+        for secs in (0..1000).chain([u64::from(u32::MAX), 2_147_483_648]) {
+            assert_eq!(age_header_value(secs), HeaderValue::from(secs), "{secs}");
+        }
+    }
 }
