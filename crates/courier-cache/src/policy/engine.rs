@@ -523,7 +523,19 @@ impl Policy {
             response_time,
             self.config.shared,
         );
-        let cache_control = CacheControl::from_headers(&response_headers);
+        // A 304 usually repeats the stored `Cache-Control`: then its parse is the stored one.
+        let cache_control = if response_headers
+            .get_all(http::header::CACHE_CONTROL)
+            .iter()
+            .eq(stored
+                .response_headers
+                .get_all(http::header::CACHE_CONTROL)
+                .iter())
+        {
+            stored.cache_control.clone()
+        } else {
+            CacheControl::from_headers(&response_headers)
+        };
         if self.config.shared
             && let Some(FieldScope::Fields(names)) = cache_control.private()
         {
