@@ -177,31 +177,44 @@ pub fn if_none_match_matches(request_headers: &HeaderMap, etag: &HeaderValue) ->
 /// ```
 #[must_use]
 pub fn conditional_headers<'a>(stored: impl IntoIterator<Item = &'a HeaderMap>) -> HeaderMap {
-    let mut etags: Vec<&[u8]> = Vec::new();
-    let mut last_modified = Vec::new();
+    let mut etags: Vec<(&[u8], &HeaderValue)> = Vec::new();
+    let mut count = 0;
+    let mut last_modified = None;
     for headers in stored {
         if let Some(etag) = headers.get(ETAG)
             && single_tag(etag).is_some()
         {
             let bytes = etag.as_bytes().trim_ascii();
-            if !etags.contains(&bytes) {
-                etags.push(bytes);
+            if !etags.iter().any(|(seen, _)| *seen == bytes) {
+                etags.push((bytes, etag));
             }
         }
-        last_modified.push(
-            headers
+        count += 1;
+        if count == 1 {
+            last_modified = headers
                 .get(LAST_MODIFIED)
-                .filter(|v| parse_http_date(v).is_some()),
-        );
+                .filter(|v| parse_http_date(v).is_some());
+        }
     }
     let mut out = HeaderMap::new();
-    if !etags.is_empty()
-        && let Ok(value) = HeaderValue::from_bytes(&etags.join(&b", "[..]))
-    {
+    let if_none_match = match etags.as_slice() {
+        [] => None,
+        // One untrimmed ETag is the field value as it is.
+        [(bytes, etag)] if bytes.len() == etag.len() && !etag.is_sensitive() => {
+            Some((*etag).clone())
+        }
+        _ => {
+            let joined: Vec<&[u8]> = etags.iter().map(|(bytes, _)| *bytes).collect();
+            HeaderValue::from_bytes(&joined.join(&b", "[..])).ok()
+        }
+    };
+    if let Some(value) = if_none_match {
         out.insert(IF_NONE_MATCH, value);
     }
-    if let [Some(lm)] = last_modified.as_slice() {
-        out.insert(IF_MODIFIED_SINCE, (*lm).clone());
+    if count == 1
+        && let Some(lm) = last_modified
+    {
+        out.insert(IF_MODIFIED_SINCE, lm.clone());
     }
     out
 }
