@@ -97,24 +97,17 @@ impl Call<'_> {
 
     /// Whether the options allow serving the cache for this failure.
     pub(super) fn allowed_fallback(&self, error: &Error) -> Option<OriginFailure> {
-        match error.kind() {
-            ErrorKind::Cancelled => None,
-            ErrorKind::BadResponse => {
-                let status = error.status()?;
-                self.options
-                    .hit_cache_on_error_codes
-                    .contains(&status)
-                    .then_some(OriginFailure::Status(status))
+        origin_failure(error).filter(|failure| self.app_fallback(*failure))
+    }
+
+    /// Whether the options (`hit_cache_on_network_failure`, `hit_cache_on_error_codes`) ask
+    /// for the cache to answer after `failure`.
+    pub(super) fn app_fallback(&self, failure: OriginFailure) -> bool {
+        match failure {
+            OriginFailure::Network => self.options.hit_cache_on_network_failure,
+            OriginFailure::Status(status) => {
+                self.options.hit_cache_on_error_codes.contains(&status)
             }
-            ErrorKind::Connection
-            | ErrorKind::ConnectTimeout
-            | ErrorKind::SendTimeout
-            | ErrorKind::ReceiveTimeout
-            | ErrorKind::Timeout => self
-                .options
-                .hit_cache_on_network_failure
-                .then_some(OriginFailure::Network),
-            _ => None,
         }
     }
 
@@ -260,5 +253,20 @@ impl Call<'_> {
             ))
         });
         (response, true)
+    }
+}
+
+/// What kind of origin failure `error` is, for the stale fallbacks: a network failure or a
+/// bad status. A cancelled request, a decoding error or an invalid request is none: the cache
+/// never answers for those.
+pub(super) fn origin_failure(error: &Error) -> Option<OriginFailure> {
+    match error.kind() {
+        ErrorKind::BadResponse => error.status().map(OriginFailure::Status),
+        ErrorKind::Connection
+        | ErrorKind::ConnectTimeout
+        | ErrorKind::SendTimeout
+        | ErrorKind::ReceiveTimeout
+        | ErrorKind::Timeout => Some(OriginFailure::Network),
+        _ => None,
     }
 }

@@ -2,11 +2,12 @@
 //! or a network failure may serve stale) and in the background (RFC 5861
 //! `stale-while-revalidate`).
 
-use courier::{ErrorKind, Next, Request, Response, Result, ValidateStatus};
+use courier::{Next, Request, Response, Result, ValidateStatus};
 use http::StatusCode;
 
 use super::Call;
 use super::coalesce::{Outcome, Role};
+use super::fetch::origin_failure;
 use super::served::{RequestParts, Stored, later};
 use super::storing_body::store_entry;
 use crate::cache_policy::CachePolicy;
@@ -32,13 +33,7 @@ impl Call<'_> {
                 .fetch(request, parts, stored.entry.metadata.key.clone(), next)
                 .await;
         };
-        revalidation.apply_to(conditional.headers_mut());
-        let accept = conditional.options().validate_status().clone();
-        conditional
-            .options_mut()
-            .set_validate_status(ValidateStatus::new(move |status| {
-                status == StatusCode::NOT_MODIFIED || accept.is_valid(status)
-            }));
+        make_conditional(&mut conditional, &revalidation);
         let request_time = self.now();
         let result = next.run(conditional).await;
         let response_time = self.now();
@@ -88,11 +83,8 @@ impl Call<'_> {
                     Revalidated::ServerError(on_error) => {
                         // A 5xx the caller's validate_status accepts.
                         let failure = OriginFailure::Status(response.status());
-                        let app_fallback = self
-                            .options
-                            .hit_cache_on_error_codes
-                            .contains(&response.status());
-                        match on_error.response_for(failure, app_fallback, self.now()) {
+                        match on_error.response_for(failure, self.app_fallback(failure), self.now())
+                        {
                             Some(headers) => {
                                 self.serve(&stored, parts, headers, CacheStatus::Stale)
                                     .await
@@ -116,29 +108,14 @@ impl Call<'_> {
                 }
             }
             Err(error) => {
-                let failure = match error.kind() {
-                    ErrorKind::Cancelled => return Err(error),
-                    ErrorKind::BadResponse => error.status().map(OriginFailure::Status),
-                    ErrorKind::Connection
-                    | ErrorKind::ConnectTimeout
-                    | ErrorKind::SendTimeout
-                    | ErrorKind::ReceiveTimeout
-                    | ErrorKind::Timeout => Some(OriginFailure::Network),
-                    _ => None,
-                };
-                let Some(failure) = failure else {
+                let Some(failure) = origin_failure(&error) else {
                     return Err(error);
                 };
-                let app_fallback = match failure {
-                    OriginFailure::Network => self.options.hit_cache_on_network_failure,
-                    OriginFailure::Status(status) => {
-                        self.options.hit_cache_on_error_codes.contains(&status)
-                    }
-                };
-                match revalidation
-                    .on_error()
-                    .response_for(failure, app_fallback, self.now())
-                {
+                match revalidation.on_error().response_for(
+                    failure,
+                    self.app_fallback(failure),
+                    self.now(),
+                ) {
                     Some(headers) => {
                         self.serve(&stored, parts, headers, CacheStatus::Stale)
                             .await
@@ -161,17 +138,11 @@ impl Call<'_> {
         let Some(mut conditional) = request.try_clone() else {
             return;
         };
-        revalidation.apply_to(conditional.headers_mut());
+        make_conditional(&mut conditional, &revalidation);
         // The caller's cancel token and deadline belong to the caller, not to this refresh.
         conditional.options_mut().set_cancel_token(None);
         conditional.options_mut().set_timeout(None);
         conditional.extensions_mut().insert(CachePolicy::Request);
-        let accept = conditional.options().validate_status().clone();
-        conditional
-            .options_mut()
-            .set_validate_status(ValidateStatus::new(move |status| {
-                status == StatusCode::NOT_MODIFIED || accept.is_valid(status)
-            }));
         // One background revalidation per entry at a time, however many stale hits.
         let Role::Leader(leader) = self
             .coalescer
@@ -198,6 +169,18 @@ impl Call<'_> {
 
 /// Writes freshened headers and times into the stored metadata (§4.3.4), renewing the
 /// deletion deadline. Metadata only: the body is never rewritten by a 304 or a HEAD.
+/// Turns a copy of the request into the revalidation: the policy's validators, and a 304
+/// accepted as an answer (not a bad status) on top of what the caller accepts.
+fn make_conditional(conditional: &mut Request, revalidation: &Revalidation) {
+    revalidation.apply_to(conditional.headers_mut());
+    let accept = conditional.options().validate_status().clone();
+    conditional
+        .options_mut()
+        .set_validate_status(ValidateStatus::new(move |status| {
+            status == StatusCode::NOT_MODIFIED || accept.is_valid(status)
+        }));
+}
+
 pub(super) async fn freshen(
     options: &CacheOptions,
     mut metadata: EntryMetadata,
