@@ -6,6 +6,19 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/courier-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental caches only pay off while editing; here they would only take disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+
+# The target directory is reused between runs and grows as dependencies change; start it
+# afresh when it passes COURIER_TARGET_LIMIT_GIB (default 20) so the disk never fills.
+limit_gib="${COURIER_TARGET_LIMIT_GIB:-20}"
+if [ -d "$CARGO_TARGET_DIR" ]; then
+  used_kib=$(du -sk "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1 || echo 0)
+  if [ "${used_kib:-0}" -gt $((limit_gib * 1024 * 1024)) ]; then
+    echo "== $CARGO_TARGET_DIR holds $((used_kib / 1024 / 1024)) GiB (limit ${limit_gib}); cleaning it"
+    cargo clean
+  fi
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
