@@ -109,6 +109,46 @@ async fn rfc9111_4_3_a_stale_entry_is_revalidated_and_a_304_freshens_it() {
 }
 
 #[tokio::test]
+async fn rfc9111_4_3_4_a_304_adding_no_store_is_served_once_and_removes_the_entry() {
+    let fixture = fixture(|options| options);
+    Mock::given(path("/a"))
+        .and(header_exists("if-none-match"))
+        .respond_with(
+            ResponseTemplate::new(304)
+                .insert_header("etag", "\"v1\"")
+                .insert_header("cache-control", "no-store"),
+        )
+        .mount(&fixture.origin);
+    Mock::given(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=60")
+                .insert_header("etag", "\"v1\"")
+                .body("body one"),
+        )
+        .mount(&fixture.origin);
+    get(&fixture, "/a").await;
+    fixture.clock.advance(Duration::from_secs(61));
+    assert_eq!(
+        get(&fixture, "/a").await,
+        (CacheStatus::Revalidated, "body one".into())
+    );
+    assert!(
+        get_stored_body(&fixture).await.is_none(),
+        "the origin withdrew permission to store"
+    );
+    // Not stored any more: the next request is a miss, not a revalidation.
+    let (status, _) = get(&fixture, "/a").await;
+    assert!(matches!(status, CacheStatus::Miss { .. }), "{status:?}");
+    assert_eq!(origin_calls(&fixture), 3);
+    assert!(
+        !fixture.origin.received_requests()[2]
+            .headers()
+            .contains_key("if-none-match")
+    );
+}
+
+#[tokio::test]
 async fn rfc9111_4_3_3_a_200_during_revalidation_replaces_the_entry() {
     let fixture = fixture(|options| options);
     Mock::given(path("/a"))

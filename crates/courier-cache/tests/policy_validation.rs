@@ -518,6 +518,56 @@ fn rfc9111_4_3_4_shared_cache_never_takes_set_cookie_from_a_304() {
 }
 
 #[test]
+fn rfc9111_4_3_4_a_304_that_adds_no_store_withdraws_the_entry() {
+    let clock = MockClock::default();
+    let policy = private();
+    let entry = cached(
+        &policy,
+        &clock,
+        &[("cache-control", "max-age=10"), ("etag", "\"v1\"")],
+    );
+    let not_modified = res(304, &[("etag", "\"v1\""), ("cache-control", "no-store")]);
+    let Revalidated::NotModified(freshened) =
+        revalidate(&policy, &entry, &not_modified, clock.now())
+    else {
+        panic!("not modified");
+    };
+    assert!(
+        !freshened.storable,
+        "no-store in the 304 forbids keeping the entry"
+    );
+
+    let repeated = res(304, &[("etag", "\"v1\""), ("cache-control", "max-age=10")]);
+    let Revalidated::NotModified(freshened) = revalidate(&policy, &entry, &repeated, clock.now())
+    else {
+        panic!("not modified");
+    };
+    assert!(freshened.storable);
+}
+
+#[test]
+fn rfc9111_4_3_4_a_304_that_adds_private_withdraws_the_entry_from_a_shared_cache() {
+    let clock = MockClock::default();
+    let not_modified = res(
+        304,
+        &[("etag", "\"v1\""), ("cache-control", "private, max-age=10")],
+    );
+    for (policy, storable) in [(shared(), false), (private(), true)] {
+        let entry = cached(
+            &policy,
+            &clock,
+            &[("cache-control", "max-age=10"), ("etag", "\"v1\"")],
+        );
+        let Revalidated::NotModified(freshened) =
+            revalidate(&policy, &entry, &not_modified, clock.now())
+        else {
+            panic!("not modified");
+        };
+        assert_eq!(freshened.storable, storable);
+    }
+}
+
+#[test]
 fn rfc9111_4_3_5_head_response_freshens_the_stored_get() {
     let clock = MockClock::default();
     let policy = private();

@@ -6,12 +6,12 @@ use std::time::SystemTime;
 use courier::{Error, ErrorKind, Next, Request, Response, Result};
 use http::StatusCode;
 
+use super::Call;
 use super::coalesce::{FOLLOWER_PATIENCE, Leader, Outcome, Role};
-use super::served::{RequestParts, Stored, later};
+use super::new_entry::{NewEntry, variant_key_of};
+use super::served::{RequestParts, Stored};
 use super::storing_body::StoringBody;
-use super::{Call, variant_key};
 use crate::cache_policy::CachePolicy;
-use crate::entry::EntryMetadata;
 use crate::policy::{Lookup, OriginFailure, ResponseView, Storability, vary};
 use crate::status::CacheStatus;
 
@@ -221,28 +221,19 @@ impl Call<'_> {
             }
             return (response, false);
         }
-        let mut metadata = EntryMetadata::new(
-            key.clone(),
-            parts.method.clone(),
-            response.url().as_str(),
-            response.status().as_u16(),
+        let metadata = NewEntry {
+            key,
+            method: parts.method.clone(),
+            url: response.url().as_str(),
+            status: response.status().as_u16(),
+            headers,
+            vary_request_headers,
+            request_time,
             response_time,
-        );
-        metadata.headers = headers;
-        metadata.vary_request_headers = vary_request_headers;
-        metadata.request_time = request_time;
-        metadata.response_time = response_time;
-        metadata.priority = self.options.priority;
-        metadata.expires_at = self
-            .options
-            .max_stale
-            .map(|max_stale| later(fresh_until, max_stale));
-
-        // A response that varies is also stored under its variant's key (sharing the body),
-        // so several variants of one URL coexist; the primary key holds the latest.
-        let variant = vary::secondary_key(&metadata.headers, &metadata.vary_request_headers)
-            .filter(|secondary| !secondary.is_empty())
-            .map(|secondary| variant_key(&key, &secondary));
+            fresh_until,
+        }
+        .metadata(self.options);
+        let variant = variant_key_of(&metadata);
 
         let store = self.options.store.clone();
         let limit = self.options.max_entry_size;

@@ -14,6 +14,7 @@
 mod coalesce;
 mod fetch;
 mod invalidate;
+mod new_entry;
 mod revalidate;
 mod served;
 mod storing_body;

@@ -8,8 +8,8 @@ use http::StatusCode;
 use super::Call;
 use super::coalesce::{Outcome, Role};
 use super::fetch::origin_failure;
+use super::new_entry::{NewEntry, store_with_variant, variant_key_of};
 use super::served::{RequestParts, Stored, later};
-use super::storing_body::store_entry;
 use crate::cache_policy::CachePolicy;
 use crate::entry::{CacheEntry, EntryMetadata};
 use crate::options::CacheOptions;
@@ -167,8 +167,6 @@ impl Call<'_> {
     }
 }
 
-/// Writes freshened headers and times into the stored metadata (§4.3.4), renewing the
-/// deletion deadline. Metadata only: the body is never rewritten by a 304 or a HEAD.
 /// Turns a copy of the request into the revalidation: the policy's validators, and a 304
 /// accepted as an answer (not a bad status) on top of what the caller accepts.
 fn make_conditional(conditional: &mut Request, revalidation: &Revalidation) {
@@ -181,11 +179,21 @@ fn make_conditional(conditional: &mut Request, revalidation: &Revalidation) {
         }));
 }
 
+/// Writes freshened headers and times into the stored metadata (§4.3.4), renewing the
+/// deletion deadline. Metadata only: the body is never rewritten by a 304 or a HEAD. When the
+/// new headers forbid storing (`no-store`, or `private` in a shared cache), the entry is
+/// removed instead: the origin has withdrawn its permission to keep it.
 pub(super) async fn freshen(
     options: &CacheOptions,
     mut metadata: EntryMetadata,
     mut freshened: Box<Freshened>,
 ) {
+    if !freshened.storable {
+        if let Err(error) = options.store.delete(&metadata.key).await {
+            tracing::warn!(target: "courier::cache", %error, "could not remove an entry the origin no longer lets us store");
+        }
+        return;
+    }
     metadata.headers = std::mem::take(&mut freshened.response_headers);
     metadata.request_time = freshened.request_time;
     metadata.response_time = freshened.response_time;
@@ -244,22 +252,25 @@ impl BackgroundRevalidation {
                 if body.len() as u64 > self.options.max_entry_size {
                     return;
                 }
-                let mut metadata = EntryMetadata::new(
-                    self.entry.metadata.key.clone(),
-                    self.parts.method.clone(),
-                    url,
+                let metadata = NewEntry {
+                    key: self.entry.metadata.key.clone(),
+                    method: self.parts.method.clone(),
+                    url: &url,
                     status,
+                    headers: response_headers,
+                    vary_request_headers: request_headers,
+                    request_time,
                     response_time,
-                );
-                metadata.headers = response_headers;
-                metadata.vary_request_headers = request_headers;
-                metadata.request_time = request_time;
-                metadata.priority = self.options.priority;
-                metadata.expires_at = self
-                    .options
-                    .max_stale
-                    .map(|max_stale| later(fresh_until, max_stale));
-                store_entry(&*self.options.store, CacheEntry::new(metadata, body)).await;
+                    fresh_until,
+                }
+                .metadata(&self.options);
+                let variant = variant_key_of(&metadata);
+                store_with_variant(
+                    &*self.options.store,
+                    CacheEntry::new(metadata, body),
+                    variant,
+                )
+                .await;
             }
             Revalidated::Modified(Storability::DoNotStore(_)) => {
                 if let Err(error) = self.options.store.delete(&self.entry.metadata.key).await {

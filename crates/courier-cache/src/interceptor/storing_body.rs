@@ -12,6 +12,7 @@ use courier::{ResponseStream, Result};
 use futures_core::Stream;
 
 use super::coalesce::{Leader, Outcome};
+use super::new_entry::store_with_variant;
 use crate::entry::{CacheEntry, EntryMetadata};
 use crate::store::CacheStore;
 
@@ -111,12 +112,7 @@ impl Stream for StoringBody {
                 let leader = this.leader.take();
                 let also_as = this.also_as.take();
                 let mut storing: StoreFuture = Box::pin(async move {
-                    if let Some(variant_key) = also_as {
-                        let mut variant = entry.clone();
-                        variant.metadata.key = variant_key;
-                        store_entry(&*store, variant).await;
-                    }
-                    let stored = store_entry(&*store, entry).await;
+                    let stored = store_with_variant(&*store, entry, also_as).await;
                     if let Some(leader) = leader {
                         leader.finish(if stored {
                             Outcome::Stored

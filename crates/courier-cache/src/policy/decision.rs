@@ -437,6 +437,10 @@ pub struct Freshened {
     pub served_headers: HeaderMap,
     /// The new freshness lifetime.
     pub freshness: Freshness,
+    /// Whether the updated response may stay stored: `false` when the new headers carry
+    /// `no-store`, or unqualified `private` in a shared cache (RFC 9111 §3). The response is
+    /// still served this once, but the stored one must then be removed.
+    pub storable: bool,
 }
 
 /// What a HEAD response does to a stored GET response (RFC 9111 §4.3.5).

@@ -561,6 +561,8 @@ impl Policy {
         )
         .current_age(response_time);
         let served_headers = with_age(&response_headers, age);
+        let withheld = self.config.shared && cache_control.private() == Some(FieldScope::All);
+        let storable = !(cache_control.no_store() || withheld);
         Freshened {
             response_headers,
             cache_control,
@@ -568,6 +570,7 @@ impl Policy {
             response_time,
             served_headers,
             freshness,
+            storable,
         }
     }
 }

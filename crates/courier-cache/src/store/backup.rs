@@ -129,8 +129,10 @@ impl<P: CacheStore, S: CacheStore> CacheStore for BackupStore<P, S> {
             match self.secondary.get(key, now).await {
                 Ok(Some(entry)) => {
                     // Copy back so the next read is served by the primary. Failing to copy
-                    // costs speed, not correctness.
-                    let _ = self.primary.set(entry.clone()).await;
+                    // costs speed, not correctness, but is worth knowing about.
+                    if let Err(error) = self.primary.set(entry.clone()).await {
+                        tracing::debug!(target: "courier::cache", %error, "could not copy an entry back to the primary store");
+                    }
                     Ok(Some(entry))
                 }
                 Ok(None) => primary_error.map_or(Ok(None), Err),
