@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use courier_cache::cipher::XChaCha20Poly1305Cipher;
 use courier_cache::store::{
-    BackupStore, CacheStore, EncryptedStore, FileStore, MemoryStore, contract,
+    BackupStore, CacheStore, EncryptedStore, FileStore, MemoryStore, Store, StoreErrorKind,
+    StoreLocation, contract,
 };
 
 /// Limits roomy enough for the suite's 1 MiB bodies.
@@ -57,4 +58,30 @@ async fn encrypted_store_over_file() {
 async fn trait_objects() {
     let store: Arc<dyn CacheStore> = Arc::new(memory());
     contract::run_all(&store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn store_opened_from_a_file_location() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&format!("file:{}", dir.path().display()))
+        .await
+        .unwrap();
+    assert_eq!(store.location(), &StoreLocation::File(dir.path().into()));
+    contract::run_all(&store).await;
+}
+
+#[tokio::test]
+async fn store_opened_from_memory_serves_what_it_stored() {
+    let store = Store::open("memory").await.unwrap();
+    let entry = contract::entry("k", "https://c.test/a", "body");
+    store.set(entry.clone()).await.unwrap();
+    let copy = store.clone();
+    let read = copy.get("k", contract::now()).await.unwrap().unwrap();
+    assert_eq!(read.body, entry.body);
+}
+
+#[tokio::test]
+async fn a_malformed_store_location_is_a_config_error() {
+    let error = Store::open("mongodb://x").await.unwrap_err();
+    assert_eq!(error.kind(), StoreErrorKind::Config);
 }

@@ -57,6 +57,9 @@ pub enum StoreErrorKind {
     Cipher,
     /// Anything else a backend reports (a task panicked, a server refused).
     Backend,
+    /// The store's location or settings are invalid, or name a store this build lacks (its
+    /// cargo feature is off).
+    Config,
 }
 
 impl fmt::Display for StoreErrorKind {
@@ -67,6 +70,7 @@ impl fmt::Display for StoreErrorKind {
             StoreErrorKind::Closed => "closed",
             StoreErrorKind::Cipher => "cipher",
             StoreErrorKind::Backend => "backend",
+            StoreErrorKind::Config => "configuration",
         })
     }
 }

@@ -57,15 +57,19 @@ mod encrypted;
 mod error;
 mod file;
 mod filter;
+mod location;
 mod lru;
 mod memory;
+mod open;
 
 pub use backup::BackupStore;
 pub use encrypted::EncryptedStore;
 pub use error::{StoreError, StoreErrorKind};
 pub use file::{FileStore, FileStoreBuilder};
 pub use filter::{CleanFilter, MatchFilter};
+pub use location::StoreLocation;
 pub use memory::{MemoryStore, MemoryStoreBuilder};
+pub use open::Store;
 
 /// A boxed, `Send` future: what [`CacheStore`] methods return, so the trait stays
 /// object-safe (`Arc<dyn CacheStore>`).
@@ -157,9 +161,10 @@ pub trait CacheStore: Send + Sync {
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
+/// Implements `CacheStore` for a handle that dereferences to a store.
 macro_rules! forward_store {
-    ($($ty:ty),*) => {$(
-        impl<S: CacheStore + ?Sized> CacheStore for $ty {
+    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
+        impl<$($generics)*> CacheStore for $ty {
             fn get<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<Option<CacheEntry>, StoreError>> {
                 (**self).get(key, now)
             }
@@ -191,7 +196,12 @@ macro_rules! forward_store {
     )*};
 }
 
-forward_store!(Arc<S>, Box<S>, &S);
+forward_store! {
+    impl [S: CacheStore + ?Sized] for Arc<S>;
+    impl [S: CacheStore + ?Sized] for Box<S>;
+    impl [S: CacheStore + ?Sized] for &S;
+    impl [] for Store;
+}
 
 #[cfg(test)]
 mod tests {
