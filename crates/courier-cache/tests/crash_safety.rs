@@ -30,9 +30,18 @@ fn main() {
         child(&location, seed);
         return;
     }
-    // `cargo test -- --list` and filters: only run when not listing.
-    if std::env::args().any(|arg| arg == "--list") {
+    // Behave like a libtest binary for `--list` and name filters (`cargo test NAME`).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|arg| arg == "--list") {
         println!("crash_safety: test");
+        return;
+    }
+    let filters: Vec<&String> = args.iter().filter(|arg| !arg.starts_with('-')).collect();
+    if !filters.is_empty()
+        && !filters
+            .iter()
+            .any(|filter| "crash_safety".contains(filter.as_str()))
+    {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
