@@ -41,6 +41,7 @@
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod api_error;
 mod body;
 mod cancel;
 mod client;
@@ -57,6 +58,7 @@ mod request;
 mod response;
 mod transport;
 
+pub use api_error::{ApiError, FieldErrors, ProblemDetails};
 pub use body::{Body, BodyStream};
 pub use cancel::{CancelReason, CancelToken};
 pub use client::{Client, ClientBuilder};
