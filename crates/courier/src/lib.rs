@@ -53,6 +53,7 @@ pub mod interceptors;
 pub mod mock;
 pub mod multipart;
 mod progress;
+mod public_key_pin;
 pub mod redact;
 mod request;
 mod response;
@@ -71,6 +72,7 @@ pub use interceptor::{
 pub use interceptors::log::LogInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};
 pub use progress::{Progress, ProgressCallback};
+pub use public_key_pin::PublicKeyPin;
 pub use request::{RedirectPolicy, Request, RequestBuilder, RequestOptions, ValidateStatus};
 pub use response::{Response, ResponseBody, ResponseStream};
 pub use transport::{ReqwestTransport, Transport};

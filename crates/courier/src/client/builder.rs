@@ -9,6 +9,7 @@ use serde::Serialize;
 use url::Url;
 
 use super::{Client, Config, Dispatch};
+use crate::PublicKeyPin;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interceptor::{DynInterceptor, Interceptor};
 use crate::request::{RedirectPolicy, ValidateStatus};
@@ -434,6 +435,50 @@ impl ClientBuilder {
     pub fn add_root_certificate_pem(mut self, pem: &[u8]) -> Self {
         match self.reqwest.tls.add_root_certificates_pem(pem) {
             Ok(()) => self,
+            Err(error) => self.fail(error),
+        }
+    }
+
+    /// Pins the hosts matching `host_pattern` to public keys: a TLS connection to such a host
+    /// succeeds only when its certificate passes the usual verification **and** its public
+    /// key is one of `pins` (each `sha256/BASE64`, see [`PublicKeyPin`]). Otherwise the call
+    /// fails with [`ErrorKind::BadCertificate`]. Other hosts are unaffected.
+    ///
+    /// Give a backup pin (a key kept offline for the next certificate) besides the current
+    /// one, or a key rotation locks every installed app out. `host_pattern` is a host name,
+    /// `*.example.com` (one more label) or `**.example.com` (the domain and every
+    /// subdomain). The pins check the server's own key, not its CA's (the intermediates a
+    /// server sends prove nothing by themselves). Pins apply to the default transport, not to
+    /// one set with [`transport`](Self::transport). An invalid pin is reported by
+    /// [`build`](Self::build).
+    ///
+    /// ```
+    /// let client = courier::Client::builder()
+    ///     .pin_public_keys("api.example.com", [
+    ///         "sha256/r/mIkG3eEpVdm+u/ko/cwxzOMo1bk4TyHIlByibiA5E=", // current key
+    ///         "sha256/YLh1dUR9y6Kja30RrAn7JKnbQG/uEtLMkBgFF2Fuihg=", // backup key
+    ///     ])
+    ///     .build()?;
+    /// # Ok::<(), courier::Error>(())
+    /// ```
+    pub fn pin_public_keys<I>(mut self, host_pattern: &str, pins: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        let parsed: Result<Vec<PublicKeyPin>> = pins
+            .into_iter()
+            .map(|pin| pin.as_ref().parse::<PublicKeyPin>())
+            .collect();
+        match parsed {
+            Ok(pins) if pins.is_empty() => self.fail(
+                Error::new(ErrorKind::InvalidRequest)
+                    .with_message(format!("no public key pins given for {host_pattern}")),
+            ),
+            Ok(pins) => {
+                self.reqwest.tls.pin_public_keys(host_pattern, pins);
+                self
+            }
             Err(error) => self.fail(error),
         }
     }

@@ -1,6 +1,7 @@
 //! The default transport: reqwest over hyper, with rustls (ring) and the platform's roots.
 
 mod errors;
+mod pinning;
 mod redirects;
 mod tls;
 

@@ -6,12 +6,15 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject;
 
 use super::ReqwestSettings;
+use super::pinning::{PinSet, PinningVerifier};
+use crate::PublicKeyPin;
 use crate::error::{Error, ErrorKind, Result};
 
 /// TLS settings gathered by the client builder.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TlsSettings {
     pub(crate) extra_roots: Vec<CertificateDer<'static>>,
+    pub(crate) pins: PinSet,
 }
 
 impl TlsSettings {
@@ -33,6 +36,11 @@ impl TlsSettings {
         Ok(())
     }
 
+    /// Pins `host_pattern` to `pins` (see [`PinSet`]).
+    pub(crate) fn pin_public_keys(&mut self, host_pattern: &str, pins: Vec<PublicKeyPin>) {
+        self.pins.add(host_pattern, pins);
+    }
+
     pub(super) fn client_config(&self, settings: &ReqwestSettings) -> Result<rustls::ClientConfig> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(
@@ -40,11 +48,20 @@ impl TlsSettings {
             provider.clone(),
         )
         .map_err(|error| Error::with_source(ErrorKind::BadCertificate, error))?;
+        let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = if self.pins.is_empty()
+        {
+            Arc::new(verifier)
+        } else {
+            Arc::new(PinningVerifier {
+                inner: Arc::new(verifier),
+                pins: self.pins.clone(),
+            })
+        };
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|error| Error::with_source(ErrorKind::InvalidRequest, error))?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
         config.alpn_protocols = if settings.http1_only {
             vec![b"http/1.1".to_vec()]
