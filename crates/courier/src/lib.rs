@@ -52,6 +52,7 @@ mod interceptor;
 pub mod interceptors;
 pub mod mock;
 pub mod multipart;
+mod pagination;
 mod progress;
 mod public_key_pin;
 pub mod redact;
@@ -71,6 +72,7 @@ pub use interceptor::{
 };
 pub use interceptors::log::LogInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};
+pub use pagination::{CursorPage, ItemStream, Page, PageStream, Paginator};
 pub use progress::{Progress, ProgressCallback};
 pub use public_key_pin::PublicKeyPin;
 pub use request::{RedirectPolicy, Request, RequestBuilder, RequestOptions, ValidateStatus};

@@ -392,6 +392,17 @@ impl RequestBuilder {
         Ok(request)
     }
 
+    /// The client and the request (with the client's default headers), for callers that send
+    /// it more than once or later (pagination).
+    pub(crate) fn into_client_and_request(self) -> (Client, Result<Request>) {
+        let RequestBuilder { client, request } = self;
+        let request = request.map(|mut request| {
+            client.apply_default_headers(&mut request);
+            request
+        });
+        (client, request)
+    }
+
     /// Sends the request through the client's interceptors and transport.
     ///
     /// ```no_run
