@@ -114,7 +114,7 @@ async fn server(api: Api) -> TestServer {
                 }
             }),
         )
-        .route("/slow", get(|| std::future::pending::<&'static str>()));
+        .route("/slow", get(std::future::pending::<&'static str>));
     TestServer::start(router).await
 }
 
