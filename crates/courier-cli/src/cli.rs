@@ -1,5 +1,6 @@
 //! The command line, as clap types.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -26,6 +27,8 @@ pub(crate) enum Command {
     Download(DownloadArgs),
     /// Inspect and clean the cache.
     Cache(CacheArgs),
+    /// Run a caching reverse proxy in front of an origin.
+    Proxy(ProxyArgs),
 }
 
 /// Where the cache lives.
@@ -141,4 +144,24 @@ pub(crate) enum PriorityArg {
     Low,
     Normal,
     High,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProxyArgs {
+    /// The address to listen on.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1:8080")]
+    pub(crate) listen: SocketAddr,
+    /// The origin every request is forwarded to (its path is a prefix).
+    #[arg(long, value_name = "URL")]
+    pub(crate) origin: String,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+    /// Cache as a shared cache (RFC 9111 §3.5): honour `s-maxage`, never store `private`
+    /// responses or, unless allowed, responses to requests with `Authorization`. Use it when
+    /// several people go through this proxy.
+    #[arg(long)]
+    pub(crate) shared: bool,
+    /// When the origin is down or answers 5xx, serve stored responses up to 7 days stale.
+    #[arg(long)]
+    pub(crate) offline_fallback: bool,
 }

@@ -34,6 +34,7 @@ fn main() -> ExitCode {
             Command::Delete(args) => commands::request::run(http::Method::DELETE, args).await,
             Command::Download(args) => commands::download::run(args).await,
             Command::Cache(args) => commands::cache::run(args).await,
+            Command::Proxy(args) => commands::proxy::run(args).await,
         }
     });
     match result {

@@ -2,6 +2,7 @@
 
 pub(crate) mod cache;
 pub(crate) mod download;
+pub(crate) mod proxy;
 pub(crate) mod request;
 
 /// A token cancelled by Ctrl-C, so an interrupted request ends as `Cancelled` (exit 130)
