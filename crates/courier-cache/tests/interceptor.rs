@@ -754,3 +754,37 @@ async fn a_follower_does_not_wait_forever_for_a_leader_whose_body_is_never_read(
     assert_eq!(first.text().await.unwrap(), "v");
     assert_eq!(origin_calls(&fixture), 2);
 }
+
+#[tokio::test]
+async fn an_entry_is_stored_once_its_announced_length_has_arrived_even_if_the_end_is_never_polled()
+{
+    // A proxy's server knows the length and stops reading there; the entry must not wait
+    // for an end of stream nobody asks for.
+    let fixture = fixture(|options| options);
+    Mock::given(path("/a"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cache-control", "max-age=60")
+                .body("body one"),
+        )
+        .mount(&fixture.origin);
+    let mut response = fixture.client.get("/a").send().await.unwrap();
+    assert_eq!(response.content_length(), Some(8));
+    let mut read = 0;
+    while read < 8 {
+        read += response.chunk().await.unwrap().unwrap().len();
+    }
+    drop(response);
+    for _ in 0..100 {
+        if get_stored_body(&fixture).await.is_some() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(get_stored_body(&fixture).await.as_deref(), Some("body one"));
+    assert_eq!(
+        get(&fixture, "/a").await,
+        (CacheStatus::Hit, "body one".into())
+    );
+    assert_eq!(origin_calls(&fixture), 1);
+}

@@ -36,7 +36,7 @@ pub(crate) enum Command {
 pub(crate) struct StoreArgs {
     /// The cache store: sqlite:PATH, redb:PATH, redis://HOST:PORT/DB, file:DIR or memory.
     /// Default: an SQLite database in your cache directory.
-    #[arg(long, env = "COURIER_STORE", value_name = "LOCATION")]
+    #[arg(long, env = "COURIER_STORE", value_name = "LOCATION", global = true)]
     pub(crate) store: Option<String>,
 }
 

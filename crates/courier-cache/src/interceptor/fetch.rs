@@ -237,10 +237,17 @@ impl Call<'_> {
 
         let store = self.options.store.clone();
         let limit = self.options.max_entry_size;
+        let expected_length = response.content_length();
         let body = response.take_body();
         *response.body_mut() = body.map_stream(move |stream| {
             Box::pin(StoringBody::new(
-                stream, metadata, variant, limit, store, leader,
+                stream,
+                metadata,
+                variant,
+                limit,
+                expected_length,
+                store,
+                leader,
             ))
         });
         (response, true)

@@ -25,6 +25,10 @@ pub(super) struct StoringBody {
     /// A second key the entry is also stored under (its `Vary` variant).
     also_as: Option<String>,
     limit: u64,
+    /// The body's announced length: once that much has arrived the entry is complete, and
+    /// is stored at once, because a reader that knows the length (hyper forwarding the body
+    /// of a proxied response, say) may never poll for the end.
+    expected_length: Option<u64>,
     store: Arc<dyn CacheStore>,
     leader: Option<Leader>,
     storing: Option<StoreFuture>,
@@ -36,6 +40,7 @@ impl StoringBody {
         metadata: EntryMetadata,
         also_as: Option<String>,
         limit: u64,
+        expected_length: Option<u64>,
         store: Arc<dyn CacheStore>,
         leader: Option<Leader>,
     ) -> Self {
@@ -44,10 +49,30 @@ impl StoringBody {
             copy: Some((BytesMut::new(), metadata)),
             also_as,
             limit,
+            expected_length,
             store,
             leader,
             storing: None,
         }
+    }
+
+    /// The write of the complete entry, or `None` when it is not being kept.
+    fn store_copy(&mut self) -> Option<StoreFuture> {
+        let (copy, metadata) = self.copy.take()?;
+        let entry = CacheEntry::new(metadata, copy.freeze());
+        let store = self.store.clone();
+        let leader = self.leader.take();
+        let also_as = self.also_as.take();
+        Some(Box::pin(async move {
+            let stored = store_with_variant(&*store, entry, also_as).await;
+            if let Some(leader) = leader {
+                leader.finish(if stored {
+                    Outcome::Stored
+                } else {
+                    Outcome::NotStorable
+                });
+            }
+        }))
     }
 
     fn give_up(&mut self) {
@@ -93,6 +118,20 @@ impl Stream for StoringBody {
                         this.give_up();
                     } else {
                         copy.extend_from_slice(&chunk);
+                        let complete = this.expected_length == Some(copy.len() as u64);
+                        if complete && let Some(storing) = this.store_copy() {
+                            // Runs on its own so it finishes even if the reader stops here;
+                            // a reader that polls on waits for it before seeing the end.
+                            this.storing = Some(match tokio::runtime::Handle::try_current() {
+                                Ok(runtime) => {
+                                    let task = runtime.spawn(storing);
+                                    Box::pin(async move {
+                                        let _ = task.await;
+                                    })
+                                }
+                                Err(_) => storing,
+                            });
+                        }
                     }
                 }
                 Poll::Ready(Some(Ok(chunk)))
@@ -104,23 +143,9 @@ impl Stream for StoringBody {
                 Poll::Ready(Some(Err(error)))
             }
             Poll::Ready(None) => {
-                let Some((copy, metadata)) = this.copy.take() else {
+                let Some(mut storing) = this.store_copy() else {
                     return Poll::Ready(None);
                 };
-                let entry = CacheEntry::new(metadata, copy.freeze());
-                let store = this.store.clone();
-                let leader = this.leader.take();
-                let also_as = this.also_as.take();
-                let mut storing: StoreFuture = Box::pin(async move {
-                    let stored = store_with_variant(&*store, entry, also_as).await;
-                    if let Some(leader) = leader {
-                        leader.finish(if stored {
-                            Outcome::Stored
-                        } else {
-                            Outcome::NotStorable
-                        });
-                    }
-                });
                 match storing.as_mut().poll(cx) {
                     Poll::Ready(()) => Poll::Ready(None),
                     Poll::Pending => {
