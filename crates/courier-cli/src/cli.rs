@@ -29,6 +29,8 @@ pub(crate) enum Command {
     Cache(CacheArgs),
     /// Run a caching reverse proxy in front of an origin.
     Proxy(ProxyArgs),
+    /// Walk through the features against a server the demo starts itself (no network).
+    Demo,
 }
 
 /// Where the cache lives.

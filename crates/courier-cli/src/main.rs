@@ -35,6 +35,7 @@ fn main() -> ExitCode {
             Command::Download(args) => commands::download::run(args).await,
             Command::Cache(args) => commands::cache::run(args).await,
             Command::Proxy(args) => commands::proxy::run(args).await,
+            Command::Demo => commands::demo::run().await,
         }
     });
     match result {

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub(crate) mod cache;
+pub(crate) mod demo;
 pub(crate) mod download;
 pub(crate) mod proxy;
 pub(crate) mod request;
