@@ -34,6 +34,7 @@ echo "== rustdoc (broken links are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --locked -q
 
 echo "== examples run offline"
+cargo run --locked -q -p courier-cli -- demo > /dev/null
 cargo run --locked -q -p courier --example tour > /dev/null
 cargo run --locked -q -p courier --example error_mapping > /dev/null
 cargo run --locked -q -p courier-cache --example offline_first > /dev/null
