@@ -58,3 +58,35 @@ async fn trait_objects() {
     let store: Arc<dyn CacheStore> = Arc::new(memory());
     contract::run_all(&store).await;
 }
+
+#[cfg(feature = "redis")]
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store() {
+    let Some(server) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let store = courier_cache::store::RedisStore::builder(server.url())
+        .key_prefix(redis_server::unique_prefix("contract"))
+        .build()
+        .await
+        .expect("connect to redis-server");
+    contract::run_all(&store).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_on_a_cluster() {
+    let Some(cluster) = redis_server::RedisCluster::start() else {
+        return;
+    };
+    let store = courier_cache::store::RedisStore::cluster_builder(cluster.urls())
+        .key_prefix(redis_server::unique_prefix("contract-cluster"))
+        .build()
+        .await
+        .expect("connect to the Redis Cluster");
+    contract::run_all(&store).await;
+}
