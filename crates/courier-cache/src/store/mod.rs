@@ -62,14 +62,14 @@ mod memory;
 #[cfg(feature = "redis")]
 mod redis;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use backup::BackupStore;
 pub use encrypted::EncryptedStore;
 pub use error::{StoreError, StoreErrorKind};
 pub use file::{FileStore, FileStoreBuilder};
 pub use filter::{CleanFilter, MatchFilter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
-#[cfg(feature = "redis")]
-pub use self::redis::{RedisStore, RedisStoreBuilder};
 
 /// A boxed, `Send` future: what [`CacheStore`] methods return, so the trait stays
 /// object-safe (`Arc<dyn CacheStore>`).

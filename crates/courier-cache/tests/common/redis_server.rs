@@ -27,7 +27,9 @@ fn unavailable<T>(what: &str, why: &str) -> Option<T> {
              Install it (apt-get install redis-server redis-tools) or set REDIS_URL."
         );
     }
-    eprintln!("note: skipping: {what} could not be started ({why}); install redis-server or set REDIS_URL");
+    eprintln!(
+        "note: skipping: {what} could not be started ({why}); install redis-server or set REDIS_URL"
+    );
     None
 }
 
@@ -108,16 +110,38 @@ impl RedisServer {
     /// Kills the server (SIGKILL, no shutdown) and waits for it to exit. Only for a server
     /// started here.
     pub(crate) fn kill(&mut self) {
-        let own = self.own.as_mut().expect("only a server started here can be killed");
+        let own = self
+            .own
+            .as_mut()
+            .expect("only a server started here can be killed");
         if let Some(mut child) = own.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
     }
 
+    /// Freezes (`SIGSTOP`) or thaws (`SIGCONT`) the server: frozen, it keeps its connections
+    /// open and answers nothing, like a hung host. Only for a server started here.
+    pub(crate) fn freeze(&mut self, frozen: bool) {
+        let own = self
+            .own
+            .as_mut()
+            .expect("only a server started here can be frozen");
+        let pid = own.child.as_ref().expect("a running server").id();
+        let signal = if frozen { "-STOP" } else { "-CONT" };
+        let status = Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill {signal} {pid} failed");
+    }
+
     /// Starts the server again on the same port (empty: it saves nothing), once killed.
     pub(crate) fn restart(&mut self) {
-        let own = self.own.as_mut().expect("only a server started here can be restarted");
+        let own = self
+            .own
+            .as_mut()
+            .expect("only a server started here can be restarted");
         assert!(own.child.is_none(), "kill the server before restarting it");
         let child = spawn(own.port, own.dir.path(), &[])
             .unwrap_or_else(|err| panic!("redis-server did not restart: {err}"));
@@ -206,7 +230,9 @@ impl RedisCluster {
                     break;
                 }
                 if Instant::now() > deadline {
-                    return Err(format!("node {port} never reported cluster_state:ok: {info}"));
+                    return Err(format!(
+                        "node {port} never reported cluster_state:ok: {info}"
+                    ));
                 }
                 std::thread::sleep(Duration::from_millis(50));
             }
@@ -256,7 +282,16 @@ fn spawn(port: u16, dir: &Path, extra: &[&str]) -> Result<Child, String> {
     let port_arg = port.to_string();
     let log = dir.join(format!("redis-{port}.log"));
     let mut child = Command::new("redis-server")
-        .args(["--port", &port_arg, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port_arg,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
         .arg("--dir")
         .arg(dir)
         .arg("--logfile")

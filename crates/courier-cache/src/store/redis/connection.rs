@@ -68,7 +68,11 @@ impl Scan {
     pub(super) async fn start(mut connection: Connection, pattern: &[u8]) -> RedisResult<Scan> {
         let mut nodes = match &connection {
             Connection::Single(_) => vec![None],
-            Connection::Cluster(_) => masters(&mut connection).await?.into_iter().map(Some).collect(),
+            Connection::Cluster(_) => masters(&mut connection)
+                .await?
+                .into_iter()
+                .map(Some)
+                .collect(),
         };
         nodes.reverse();
         Ok(Scan {

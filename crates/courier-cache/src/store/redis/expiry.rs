@@ -74,7 +74,10 @@ mod tests {
         let grace = Expiry::After(PAST_DEADLINE_TTL.as_millis() as i64);
         assert_eq!(Expiry::of(Some(at(5, 0)), at(5, 0)), grace);
         assert_eq!(Expiry::of(Some(at(4, 0)), at(5, 0)), grace);
-        assert_eq!(Expiry::of(Some(UNIX_EPOCH - Duration::from_secs(1)), at(5, 0)), grace);
+        assert_eq!(
+            Expiry::of(Some(UNIX_EPOCH - Duration::from_secs(1)), at(5, 0)),
+            grace
+        );
     }
 
     #[test]

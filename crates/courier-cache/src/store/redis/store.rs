@@ -133,7 +133,7 @@ enum Walked {
     /// An entry of this store: its key, its metadata and the frame it was read from.
     Entry {
         entry_key: Vec<u8>,
-        metadata: EntryMetadata,
+        metadata: Box<EntryMetadata>,
         frame: Vec<u8>,
     },
     /// An unreadable value: deleted when still the same (the frame read, empty if none).
@@ -292,8 +292,12 @@ impl RedisStore {
             (None, None) => return Ok(None),
             (Some(frame), Some(body)) => (frame, body),
             (frame, _) => {
-                discard(&mut connection, &entry_key, frame.as_deref().unwrap_or_default())
-                    .await?;
+                discard(
+                    &mut connection,
+                    &entry_key,
+                    frame.as_deref().unwrap_or_default(),
+                )
+                .await?;
                 return Ok(None);
             }
         };
@@ -334,7 +338,11 @@ impl RedisStore {
                 .ignore();
             match Expiry::of(metadata.expires_at, SystemTime::now()) {
                 Expiry::At(millis) => {
-                    pipeline.cmd("PEXPIREAT").arg(&entry_key).arg(millis).ignore();
+                    pipeline
+                        .cmd("PEXPIREAT")
+                        .arg(&entry_key)
+                        .arg(millis)
+                        .ignore();
                 }
                 Expiry::After(millis) => {
                     pipeline.cmd("PEXPIRE").arg(&entry_key).arg(millis).ignore();
@@ -534,7 +542,7 @@ impl RedisStore {
                 if self.inner.layout.cache_key(&entry_key) == Some(metadata.key.as_bytes()) {
                     Walked::Entry {
                         entry_key,
-                        metadata,
+                        metadata: Box::new(metadata),
                         frame,
                     }
                 } else {
@@ -558,10 +566,7 @@ async fn next_page(scan: &mut Scan) -> Result<Option<Vec<Vec<u8>>>, StoreError> 
         .map_err(|err| store_error("listing cache entries in Redis", err))
 }
 
-async fn read_meta(
-    connection: &mut Connection,
-    entry_key: &[u8],
-) -> Result<MetaRead, StoreError> {
+async fn read_meta(connection: &mut Connection, entry_key: &[u8]) -> Result<MetaRead, StoreError> {
     let reply: Result<Option<Vec<u8>>, RedisError> = ::redis::cmd("HGET")
         .arg(entry_key)
         .arg(META_FIELD)
