@@ -35,10 +35,11 @@ const FRESHEN_ATTEMPTS: usize = 3;
 ///   the body again; a read checks the body against the digest, so a body paired with the
 ///   wrong metadata is a miss, never a wrong hit. One key per entry also keeps every command
 ///   on one cluster slot: nothing spans two slots.
-/// - **Atomic writes.** A [`set`](CacheStore::set) replaces the hash and its expiry in one
-///   `MULTI`/`EXEC`. Freshening, and deleting an unreadable or expired entry found by a read,
-///   are Lua scripts that act only if the `meta` field is still the one that was read, so a
-///   newer entry another instance stored in between is never lost to them.
+/// - **Whole-entry writes.** A [`set`](CacheStore::set) replaces metadata and body in one
+///   `HSET`, so concurrent writers leave one whole entry, never a mix. Freshening, and
+///   deleting an unreadable or expired entry found by a read, are Lua scripts that act only
+///   if the `meta` field is still the one that was read, so a newer entry another instance
+///   stored in between is never lost to them.
 /// - **The server forgets expired entries.** An entry's deletion deadline becomes its key's
 ///   expiry (`PEXPIREAT`), so Redis drops it without any sweeping; an entry without a
 ///   deadline never expires. [`clean`](CacheStore::clean),
@@ -326,8 +327,16 @@ impl RedisStore {
         let entry_key = self.inner.layout.entry_key(&metadata.key);
         let frame = encode(&metadata, BodyDigest::of(&body))?;
         let mut pipeline = ::redis::pipe();
-        pipeline.atomic().cmd("DEL").arg(&entry_key).ignore();
-        if (frame.len() + body.len()) as u64 <= self.inner.max_entry_bytes {
+        if (frame.len() + body.len()) as u64 > self.inner.max_entry_bytes {
+            // Too large: the old entry is removed all the same, so a later read never finds
+            // a response older than the last one offered.
+            pipeline.cmd("DEL").arg(&entry_key).ignore();
+        } else {
+            // One `HSET` replaces metadata and body together. The expiry follows in the same
+            // round trip but not atomically with it (a `MULTI` costs a third more than the
+            // raw write): two instances writing one key at once may leave one's entry with
+            // the other's expiry. Expiry only collects garbage; reads follow the deadline in
+            // the metadata.
             pipeline
                 .cmd("HSET")
                 .arg(&entry_key)
@@ -337,22 +346,12 @@ impl RedisStore {
                 .arg(&body[..])
                 .ignore();
             match Expiry::of(metadata.expires_at, SystemTime::now()) {
-                Expiry::At(millis) => {
-                    pipeline
-                        .cmd("PEXPIREAT")
-                        .arg(&entry_key)
-                        .arg(millis)
-                        .ignore();
-                }
-                Expiry::After(millis) => {
-                    pipeline.cmd("PEXPIRE").arg(&entry_key).arg(millis).ignore();
-                }
-                // The `DEL` above left no expiry behind.
-                Expiry::Never => {}
+                Expiry::At(millis) => pipeline.cmd("PEXPIREAT").arg(&entry_key).arg(millis),
+                Expiry::After(millis) => pipeline.cmd("PEXPIRE").arg(&entry_key).arg(millis),
+                Expiry::Never => pipeline.cmd("PERSIST").arg(&entry_key),
             }
+            .ignore();
         }
-        // Too large: the old entry is removed all the same, so a later read never finds a
-        // response older than the last one offered.
         pipeline
             .query_async::<()>(&mut connection)
             .await
