@@ -69,12 +69,21 @@ async fn redis_store() {
     let Some(server) = redis_server::RedisServer::start() else {
         return;
     };
-    let store = courier_cache::store::RedisStore::builder(server.url())
-        .key_prefix(redis_server::unique_prefix("contract"))
-        .build()
+    let connect = async |prefix: &str| {
+        courier_cache::store::RedisStore::builder(server.url())
+            .key_prefix(prefix)
+            .build()
+            .await
+            .expect("connect to redis-server")
+    };
+    let prefix = redis_server::unique_prefix("contract");
+    contract::run_all(&connect(&prefix).await).await;
+    // The suite closes its store; leave a shared (`REDIS_URL`) server as it was.
+    let leftovers = connect(&prefix).await;
+    leftovers
+        .clean(Default::default(), contract::now())
         .await
-        .expect("connect to redis-server");
-    contract::run_all(&store).await;
+        .unwrap();
 }
 
 #[cfg(feature = "redis")]

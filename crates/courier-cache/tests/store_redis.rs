@@ -108,6 +108,9 @@ async fn the_server_expires_entries_at_their_deadline() {
     assert!(0 < ttl && ttl <= 3600 * 1000, "PTTL {ttl}");
     assert!(store.get("behind", past).await.unwrap().is_some());
     assert!(store.get("behind", now).await.unwrap().is_none());
+
+    // Leave a shared (`REDIS_URL`) server as it was.
+    store.clean(CleanFilter::all(), now).await.unwrap();
 }
 
 #[tokio::test]
@@ -280,8 +283,11 @@ async fn unreadable_values_are_misses_and_are_deleted() {
     let _: () = raw.set(key("cleaned"), "garbage").await.unwrap();
     assert_eq!(store.clean(CleanFilter::all(), now).await.unwrap(), 1);
     assert!(!exists(&mut raw, key("cleaned")).await);
-    let _: () = raw.set("outside-the-prefix", "untouched").await.unwrap();
-    assert!(exists(&mut raw, "outside-the-prefix".to_owned()).await);
+    let outside = format!("{}k", unique_prefix("outside"));
+    let _: () = raw.set(&outside, "untouched").await.unwrap();
+    assert_eq!(store.clean(CleanFilter::all(), now).await.unwrap(), 0);
+    assert!(exists(&mut raw, outside.clone()).await);
+    let _: () = raw.del(&outside).await.unwrap();
 }
 
 #[tokio::test]
@@ -455,4 +461,48 @@ async fn the_cache_survives_a_redis_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(statuses.last(), Some(&CacheStatus::Hit), "{statuses:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn walks_on_a_cluster_cover_every_master() {
+    const ENTRIES: usize = 300;
+    let Some(cluster) = redis_server::RedisCluster::start() else {
+        return;
+    };
+    let store = RedisStore::cluster_builder(cluster.urls())
+        .key_prefix(unique_prefix("cluster"))
+        .build()
+        .await
+        .expect("connect to the cluster");
+    let now = SystemTime::now();
+    join_all((0..ENTRIES).map(|i| store.set(entry(&format!("e{i}"), "b", now))))
+        .await
+        .into_iter()
+        .for_each(|stored| stored.unwrap());
+
+    // The keys are spread over the three masters.
+    for url in cluster.urls() {
+        let mut node = redis::Client::open(url)
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        let keys: usize = redis::cmd("DBSIZE").query_async(&mut node).await.unwrap();
+        assert!(keys > 0, "a master holds no entry");
+    }
+    let all = store.get_matching(&MatchFilter::new(), now).await.unwrap();
+    assert_eq!(all.len(), ENTRIES);
+    let tens = MatchFilter::new().path_glob("/e*0");
+    assert_eq!(store.delete_matching(&tens).await.unwrap(), ENTRIES / 10);
+    assert_eq!(
+        store.clean(CleanFilter::all(), now).await.unwrap(),
+        ENTRIES - ENTRIES / 10
+    );
+    assert!(
+        store
+            .get_matching(&MatchFilter::new(), now)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -20,18 +20,15 @@ use tempfile::TempDir;
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Reports that no Redis server could be had: a failure under `CI=true`, a notice otherwise.
-fn unavailable<T>(what: &str, why: &str) -> Option<T> {
+fn unavailable<T>(what: &str, why: &str, remedy: &str) -> Option<T> {
     if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-        panic!(
-            "{what} could not be started under CI=true: {why}. \
-             Install it (apt-get install redis-server redis-tools) or set REDIS_URL."
-        );
+        panic!("{what} could not be started under CI=true: {why}. {remedy}");
     }
-    eprintln!(
-        "note: skipping: {what} could not be started ({why}); install redis-server or set REDIS_URL"
-    );
+    eprintln!("note: skipping: {what} could not be started ({why}). {remedy}");
     None
 }
+
+const INSTALL: &str = "Install it: apt-get install redis-server redis-tools";
 
 /// A key prefix no other test (or run against a shared `REDIS_URL` server) uses.
 pub(crate) fn unique_prefix(name: &str) -> String {
@@ -99,7 +96,11 @@ impl RedisServer {
                 Err(err) => last_error = err,
             }
         }
-        unavailable("redis-server", &last_error)
+        unavailable(
+            "redis-server",
+            &last_error,
+            &format!("{INSTALL}, or set REDIS_URL"),
+        )
     }
 
     /// `redis://127.0.0.1:PORT/0`, or `REDIS_URL`.
@@ -173,7 +174,7 @@ impl RedisCluster {
     pub(crate) fn start() -> Option<RedisCluster> {
         match RedisCluster::try_start() {
             Ok(cluster) => Some(cluster),
-            Err(err) => unavailable("a Redis Cluster (redis-server, redis-cli)", &err),
+            Err(err) => unavailable("a Redis Cluster (redis-server, redis-cli)", &err, INSTALL),
         }
     }
 
