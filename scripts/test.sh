@@ -9,6 +9,15 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Incremental caches only pay off while editing; here they would only take disk.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
+# The Redis store's tests start their own redis-server (and a cluster, made with redis-cli).
+if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+  echo "== installing redis-server and redis-tools"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server redis-tools; } \
+    || echo "warning: redis-server could not be installed; the Redis tests skip (and fail under CI=true)"
+fi
+
 # The target directory is reused between runs and grows as dependencies change; start it
 # afresh when it passes COURIER_TARGET_LIMIT_GIB (default 20) so the disk never fills.
 limit_gib="${COURIER_TARGET_LIMIT_GIB:-20}"

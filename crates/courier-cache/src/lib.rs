@@ -16,6 +16,8 @@
 //!
 //! - `test-util`: the store contract suite (`store::contract`), for stores in other
 //!   crates.
+//! - `redis`: `store::RedisStore`, a cache shared by many instances on a Redis server or a
+//!   Redis Cluster.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

@@ -85,3 +85,44 @@ async fn a_malformed_store_location_is_a_config_error() {
     let error = Store::open("mongodb://x").await.unwrap_err();
     assert_eq!(error.kind(), StoreErrorKind::Config);
 }
+
+#[cfg(feature = "redis")]
+#[path = "common/redis_server.rs"]
+mod redis_server;
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store() {
+    let Some(server) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let connect = async |prefix: &str| {
+        courier_cache::store::RedisStore::builder(server.url())
+            .key_prefix(prefix)
+            .build()
+            .await
+            .expect("connect to redis-server")
+    };
+    let prefix = redis_server::unique_prefix("contract");
+    contract::run_all(&connect(&prefix).await).await;
+    // The suite closes its store; leave a shared (`REDIS_URL`) server as it was.
+    let leftovers = connect(&prefix).await;
+    leftovers
+        .clean(Default::default(), contract::now())
+        .await
+        .unwrap();
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_store_on_a_cluster() {
+    let Some(cluster) = redis_server::RedisCluster::start() else {
+        return;
+    };
+    let store = courier_cache::store::RedisStore::cluster_builder(cluster.urls())
+        .key_prefix(redis_server::unique_prefix("contract-cluster"))
+        .build()
+        .await
+        .expect("connect to the Redis Cluster");
+    contract::run_all(&store).await;
+}

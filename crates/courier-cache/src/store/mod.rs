@@ -61,7 +61,11 @@ mod location;
 mod lru;
 mod memory;
 mod open;
+#[cfg(feature = "redis")]
+mod redis;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreBuilder};
 pub use backup::BackupStore;
 pub use encrypted::EncryptedStore;
 pub use error::{StoreError, StoreErrorKind};

@@ -73,6 +73,9 @@ impl Store {
             StoreLocation::File(dir) => Arc::new(FileStore::new(dir.clone())),
             StoreLocation::Sqlite(_) => return Err(feature_off(&location, "sqlite")),
             StoreLocation::Redb(_) => return Err(feature_off(&location, "redb")),
+            #[cfg(feature = "redis")]
+            StoreLocation::Redis(url) => Arc::new(super::RedisStore::connect(url.clone()).await?),
+            #[cfg(not(feature = "redis"))]
             StoreLocation::Redis(_) => return Err(feature_off(&location, "redis")),
         };
         Ok(Store { location, inner })
