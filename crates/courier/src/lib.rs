@@ -67,6 +67,7 @@ pub use interceptor::{
     on_request, on_response,
 };
 pub use interceptors::log::LogInterceptor;
+pub use interceptors::retry::RetryInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};
 pub use progress::{Progress, ProgressCallback};
 pub use request::{RedirectPolicy, Request, RequestBuilder, RequestOptions, ValidateStatus};
