@@ -270,3 +270,77 @@ impl fmt::Debug for RetryInterceptor {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use http::StatusCode;
+
+    use super::*;
+    use crate::cancel::CancelToken;
+    use crate::error::ErrorKind;
+
+    fn request(token: Option<&CancelToken>) -> Request {
+        let mut request = Request::new(
+            Method::GET,
+            url::Url::parse("https://api.example/x?token=s3cr3t").unwrap(),
+        );
+        request.options_mut().set_cancel_token(token.cloned());
+        request
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_back_off_waits_its_delay() {
+        let started = Instant::now();
+        let failed = Ok(Response::new(StatusCode::BAD_GATEWAY, "busy"));
+        back_off(failed, Duration::from_secs(3), &request(None))
+            .await
+            .unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancel_ends_the_back_off_at_once() {
+        let token = CancelToken::new();
+        let request = request(Some(&token));
+        let started = Instant::now();
+        let failed = Ok(Response::new(StatusCode::SERVICE_UNAVAILABLE, ""));
+        let wait = back_off(failed, Duration::from_secs(60), &request);
+        tokio::pin!(wait);
+        assert!(
+            tokio::time::timeout(Duration::from_secs(1), &mut wait)
+                .await
+                .is_err()
+        );
+        token.cancel_with("screen closed");
+        let error = wait.await.unwrap_err();
+        assert_eq!(started.elapsed(), Duration::from_secs(1));
+        assert_eq!(error.kind(), ErrorKind::Cancelled);
+        assert_eq!(error.cancel_reason().unwrap().as_str(), "screen closed");
+        assert!(!error.url().unwrap().as_str().contains("s3cr3t"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_already_cancelled_token_does_not_wait() {
+        let token = CancelToken::new();
+        token.cancel();
+        let started = Instant::now();
+        let failed = Err(crate::Error::new(ErrorKind::Connection));
+        let error = back_off(failed, Duration::from_secs(60), &request(Some(&token)))
+            .await
+            .unwrap_err();
+        assert!(error.is_cancelled());
+        assert_eq!(started.elapsed(), Duration::ZERO);
+    }
+
+    #[test]
+    fn clones_share_the_budget() {
+        let retry = RetryInterceptor::new();
+        let clone = retry.clone();
+        let (Some(original), Some(copy)) = (retry.budget(), clone.budget()) else {
+            panic!("the default interceptor has a budget");
+        };
+        let before = copy.available();
+        assert!(original.try_withdraw());
+        assert_eq!(copy.available(), before - 1);
+    }
+}
