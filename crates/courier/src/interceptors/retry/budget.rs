@@ -126,10 +126,7 @@ impl RetryBudget {
         let shared = &*self.shared;
         self.with_ring(|ring| {
             let (calls, retries) = ring.totals();
-            #[allow(clippy::cast_precision_loss)] // counts far below 2^52
-            let allowed = shared.reserve + shared.retry_ratio * calls as f64;
-            #[allow(clippy::cast_precision_loss)]
-            let fits = (retries + 1) as f64 <= allowed;
+            let fits = (retries + 1) as f64 <= shared.allowed(calls);
             if fits {
                 ring.slots[ring.current].retries += 1;
             }
@@ -151,10 +148,8 @@ impl RetryBudget {
         let shared = &*self.shared;
         self.with_ring(|ring| {
             let (calls, retries) = ring.totals();
-            #[allow(clippy::cast_precision_loss)]
-            let allowed = shared.reserve + shared.retry_ratio * calls as f64;
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let allowed = allowed.floor().max(0.0) as u64;
+            // A float-to-int `as` saturates: a huge allowance is u64::MAX, not a wrap.
+            let allowed = shared.allowed(calls).floor() as u64;
             allowed.saturating_sub(retries)
         })
     }
@@ -169,6 +164,14 @@ impl RetryBudget {
             .unwrap_or_else(PoisonError::into_inner);
         ring.advance(Instant::now(), self.shared.slot_length);
         work(&mut ring)
+    }
+}
+
+impl Shared {
+    /// How many retries the window allows after `calls` calls (counts far below 2^52, so the
+    /// conversion is exact).
+    fn allowed(&self, calls: u64) -> f64 {
+        self.reserve + self.retry_ratio * calls as f64
     }
 }
 

@@ -182,7 +182,11 @@ async fn back_off(failed: Result<Response>, delay: Duration, request: &Request) 
     let wake = Instant::now() + delay;
     let wait = async move {
         discard(failed).await;
-        sleep_until(wake).await;
+        // A timer rounds up to the next millisecond tick: a wait that is already over (a zero
+        // delay, or a drain that took it all) must not sleep at all.
+        if Instant::now() < wake {
+            sleep_until(wake).await;
+        }
     };
     match request.options().cancel_token() {
         None => {
