@@ -1,9 +1,10 @@
 //! What `RetryInterceptor` costs, against an in-process transport that answers at once (no
 //! sockets, and nothing recorded, so the interceptor's own work is what differs).
 //!
-//! - `retry/get_ok/{bare,with_retry}`: a GET answered 200 at once, through a client without
-//!   and with the retry interceptor: the happy-path overhead (a copy of the request kept for
-//!   a retry, a budget deposit, the decision).
+//! - `retry/get_ok/{bare,noop_interceptor,with_retry}`: a GET answered 200 at once, through a
+//!   client without interceptors, with one that only calls `next`, and with the retry
+//!   interceptor: the happy-path overhead of retry's own work (a copy of the request kept for
+//!   a retry, a budget deposit, the decision) is the difference between the last two.
 //! - `retry/get_503_then_ok/zero_backoff`: a GET answered 503 then 200, retried with no delay:
 //!   the cost of one retry (decision, budget withdrawal, a second attempt).
 //! - `retry/budget/deposit_and_withdraw`: one deposit and one withdrawal on a shared budget.
@@ -16,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use courier::interceptors::retry::{Backoff, RetryBudget, RetryInterceptor};
-use courier::{Client, Request, Response, Result, Transport};
+use courier::{Client, Interceptor, Next, Request, Response, Result, Transport};
 use criterion::{Criterion, criterion_group, criterion_main};
 
 /// Answers 200 "ok"; with `fail_every_other`, every odd request gets a 503 first.
@@ -36,6 +37,15 @@ impl Transport for Origin {
     }
 }
 
+/// Only calls `next`: the cost of one interceptor in the chain.
+struct Noop;
+
+impl Interceptor for Noop {
+    async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
+        next.run(request).await
+    }
+}
+
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -43,13 +53,22 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-fn client(origin: Origin, retry: Option<RetryInterceptor>) -> Client {
-    let mut builder = Client::builder()
+/// Which interceptor a bench's client has.
+enum Chain {
+    Bare,
+    Noop,
+    Retry(RetryInterceptor),
+}
+
+fn client(origin: Origin, chain: Chain) -> Client {
+    let builder = Client::builder()
         .base_url("https://api.example")
         .transport(origin);
-    if let Some(retry) = retry {
-        builder = builder.interceptor(retry);
-    }
+    let builder = match chain {
+        Chain::Bare => builder,
+        Chain::Noop => builder.interceptor(Noop),
+        Chain::Retry(retry) => builder.interceptor(retry),
+    };
     builder.build().expect("client")
 }
 
@@ -80,11 +99,12 @@ fn get_ok(c: &mut Criterion) {
     group
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    for (name, retry) in [
-        ("bare", None),
-        ("with_retry", Some(RetryInterceptor::new())),
+    for (name, chain) in [
+        ("bare", Chain::Bare),
+        ("noop_interceptor", Chain::Noop),
+        ("with_retry", Chain::Retry(RetryInterceptor::new())),
     ] {
-        let client = client(Origin::default(), retry);
+        let client = client(Origin::default(), chain);
         group.bench_function(name, |b| b.to_async(&runtime).iter(|| get(&client)));
     }
     group.finish();
@@ -96,7 +116,7 @@ fn get_503_then_ok(c: &mut Criterion) {
         fail_every_other: true,
         ..Origin::default()
     };
-    let client = client(origin, Some(zero_backoff()));
+    let client = client(origin, Chain::Retry(zero_backoff()));
     let mut group = c.benchmark_group("retry/get_503_then_ok");
     group
         .warm_up_time(Duration::from_secs(1))
