@@ -30,7 +30,7 @@ struct Origin {
 impl Transport for Origin {
     async fn send(&self, _request: Request) -> Result<Response> {
         let number = self.requests.fetch_add(1, Ordering::Relaxed);
-        if self.fail_every_other && number % 2 == 0 {
+        if self.fail_every_other && number.is_multiple_of(2) {
             return Ok(Response::new(http::StatusCode::SERVICE_UNAVAILABLE, "busy"));
         }
         Ok(Response::new(http::StatusCode::OK, "ok"))
