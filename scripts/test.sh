@@ -35,5 +35,6 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --lock
 
 echo "== examples run offline"
 cargo run --locked -q -p courier --example tour > /dev/null
+cargo run --locked -q -p courier --example retry > /dev/null
 cargo run --locked -q -p courier-cache --example offline_first > /dev/null
 cargo run --locked -q -p courier-cache --example per_request_policy > /dev/null
