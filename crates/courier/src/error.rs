@@ -225,6 +225,17 @@ impl Error {
         self
     }
 
+    /// Adds `note` after the message already there (or as the message), keeping everything
+    /// else: kind, cause, response, URL. For context added by a layer that passes an error on.
+    pub(crate) fn with_note(mut self, note: &str) -> Self {
+        let message = match self.inner.message.take() {
+            Some(message) => format!("{message}; {note}"),
+            None => note.to_owned(),
+        };
+        self.inner.message = Some(message);
+        self
+    }
+
     /// Records the URL only if none is recorded yet.
     pub(crate) fn or_url(self, url: &Url) -> Self {
         if self.inner.url.is_some() {

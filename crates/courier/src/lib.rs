@@ -58,6 +58,7 @@ mod public_key_pin;
 pub mod redact;
 mod request;
 mod response;
+mod retry_after;
 mod transport;
 
 pub use api_error::{ApiError, FieldErrors, ProblemDetails};
@@ -71,6 +72,7 @@ pub use interceptor::{
     on_request, on_response,
 };
 pub use interceptors::log::LogInterceptor;
+pub use interceptors::retry::RetryInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};
 pub use pagination::{CursorPage, ItemStream, Page, PageStream, Paginator};
 pub use progress::{Progress, ProgressCallback};

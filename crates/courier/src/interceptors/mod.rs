@@ -1,3 +1,4 @@
 //! The interceptors courier ships.
 
 pub mod log;
+pub mod retry;
