@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use courier::Client;
+use courier::interceptors::retry::{Backoff, RetryInterceptor};
 use courier_cache::store::Store;
 use courier_cache::{CacheInterceptor, CacheOptions, CacheStatus};
 
@@ -46,9 +47,14 @@ async fn walk() -> anyhow::Result<Vec<Step>> {
     let cache = CacheOptions::new(store.clone())
         .hit_cache_on_network_failure(true)
         .max_stale(Duration::from_secs(24 * 3600));
+    // Retries outside the cache: a retried request is looked up once and stored once.
+    let retry = RetryInterceptor::builder()
+        .backoff(Backoff::exponential(Duration::from_millis(50)))
+        .build()?;
     let client = Client::builder()
         .base_url(origin.url())
         .no_proxy()
+        .interceptor(retry)
         .interceptor(CacheInterceptor::new(cache))
         .build()?;
 
@@ -59,6 +65,7 @@ async fn walk() -> anyhow::Result<Vec<Step>> {
         ("GET /profile (no-cache, ETag)", "profile"),
         ("GET /profile again: revalidated (304)", "profile"),
         ("GET /news (stale at once)", "news"),
+        ("GET /flaky: 503, retried, 200", "flaky"),
     ] {
         steps.push(cached_get(&client, &origin, name, path).await?);
     }
