@@ -18,6 +18,8 @@
 //!   crates.
 //! - `redis`: `store::RedisStore`, a cache shared by many instances on a Redis server or a
 //!   Redis Cluster.
+//! - `reqwest-middleware`: [`CacheMiddleware`](crate::CacheMiddleware), the cache as
+//!   reqwest-middleware middleware, for teams that keep their reqwest-middleware client.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
@@ -30,6 +32,8 @@ pub mod store;
 
 mod cache_policy;
 mod interceptor;
+#[cfg(feature = "reqwest-middleware")]
+mod middleware;
 mod mode;
 mod options;
 mod status;
@@ -40,6 +44,8 @@ pub use clock::{Clock, MockClock, SystemClock};
 pub use entry::{CacheEntry, EntryMetadata, Priority};
 pub use interceptor::CacheInterceptor;
 pub use key::KeyBuilder;
+#[cfg(feature = "reqwest-middleware")]
+pub use middleware::CacheMiddleware;
 pub use mode::CacheMode;
 pub use options::CacheOptions;
 pub use policy::{CacheControl, Lookup, Policy, PolicyConfig, Revalidated, Storability};
