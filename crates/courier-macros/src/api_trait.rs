@@ -1,7 +1,6 @@
 //! The annotated trait as a whole: its endpoints, and what the generated items are called.
 
 use quote::format_ident;
-use syn::spanned::Spanned;
 use syn::{Attribute, Ident, ItemTrait, Path, TraitItem, Visibility};
 
 use crate::endpoint::TraitMethod;
@@ -12,6 +11,8 @@ use crate::parameter::combine;
 pub(crate) struct ApiTrait {
     pub(crate) attrs: Vec<Attribute>,
     pub(crate) vis: Visibility,
+    /// The user's `trait` keyword: its span makes lints on the trait point at the trait.
+    pub(crate) trait_token: syn::Token![trait],
     pub(crate) ident: Ident,
     /// The generated struct.
     pub(crate) client: Ident,
@@ -38,14 +39,15 @@ impl ApiTrait {
             errors.push(syn::Error::new(token.span, "an API trait cannot be `auto`"));
         }
         if !item.generics.params.is_empty() || item.generics.where_clause.is_some() {
-            errors.push(syn::Error::new(
-                item.generics.span(),
+            errors.push(syn::Error::new_spanned(
+                &item.generics,
                 format!("`{name}` cannot be generic: the generated client is one concrete type"),
             ));
         }
         if let Some(colon) = &item.colon_token {
-            errors.push(syn::Error::new(
-                colon.span.join(item.supertraits.span()).unwrap_or(colon.span),
+            let supertraits = &item.supertraits;
+            errors.push(syn::Error::new_spanned(
+                quote::quote!(#colon #supertraits),
                 format!("`{name}` cannot have supertraits: the generated client implements only `{name}`"),
             ));
         }
@@ -69,8 +71,8 @@ impl ApiTrait {
                         Err(error) => errors.push(error),
                     }
                 }
-                other => errors.push(syn::Error::new(
-                    other.span(),
+                other => errors.push(syn::Error::new_spanned(
+                    other,
                     "an API trait holds only methods: `#[get(\"/path\")] async fn name(&self, …) -> courier::Result<T>;`",
                 )),
             }
@@ -81,13 +83,12 @@ impl ApiTrait {
         Ok(ApiTrait {
             attrs: item.attrs,
             vis: item.vis,
+            trait_token: item.trait_token,
             client: args
                 .client
                 .unwrap_or_else(|| format_ident!("{}Client", item.ident)),
             ident: item.ident,
-            krate: args
-                .krate
-                .unwrap_or_else(|| syn::parse_quote!(::courier)),
+            krate: args.krate.unwrap_or_else(|| syn::parse_quote!(::courier)),
             methods,
         })
     }
@@ -101,5 +102,7 @@ impl ApiTrait {
 /// The `#[cfg(…)]` attributes among `attrs`. (`cfg_attr` may carry anything, so it stays
 /// where the user wrote it.)
 pub(crate) fn cfg_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
-    attrs.iter().filter(|attribute| attribute.path().is_ident("cfg"))
+    attrs
+        .iter()
+        .filter(|attribute| attribute.path().is_ident("cfg"))
 }

@@ -135,7 +135,10 @@ impl TraitMethod {
 /// An error for a state the code above rules out (a missing path always comes with an
 /// error); kept so that no path of the macro panics.
 fn unreachable_error(item: &TraitItemFn) -> syn::Error {
-    syn::Error::new(item.sig.ident.span(), "`#[courier::api]` could not read this endpoint")
+    syn::Error::new(
+        item.sig.ident.span(),
+        "`#[courier::api]` could not read this endpoint",
+    )
 }
 
 /// `#[headers("Accept: application/json", "X-Api-Version: 2")]`.
@@ -169,13 +172,22 @@ fn check_signature(sig: &Signature) -> Vec<syn::Error> {
         errors.push(syn::Error::new(token.span, "an endpoint cannot be `const`"));
     }
     if let Some(token) = &sig.unsafety {
-        errors.push(syn::Error::new(token.span, "an endpoint cannot be `unsafe`"));
+        errors.push(syn::Error::new(
+            token.span,
+            "an endpoint cannot be `unsafe`",
+        ));
     }
     if let Some(abi) = &sig.abi {
-        errors.push(syn::Error::new(abi.span(), "an endpoint cannot have an ABI"));
+        errors.push(syn::Error::new_spanned(
+            abi,
+            "an endpoint cannot have an ABI",
+        ));
     }
     if let Some(variadic) = &sig.variadic {
-        errors.push(syn::Error::new(variadic.span(), "an endpoint cannot be variadic"));
+        errors.push(syn::Error::new_spanned(
+            variadic,
+            "an endpoint cannot be variadic",
+        ));
     }
     let usage = format!("an endpoint takes `&self` first: `async fn {name}(&self, …)`");
     match sig.inputs.first() {
@@ -183,7 +195,7 @@ fn check_signature(sig: &Signature) -> Vec<syn::Error> {
             if receiver.reference.is_some()
                 && receiver.mutability.is_none()
                 && receiver.colon_token.is_none() => {}
-        Some(FnArg::Receiver(receiver)) => errors.push(syn::Error::new(receiver.span(), usage)),
+        Some(FnArg::Receiver(receiver)) => errors.push(syn::Error::new_spanned(receiver, usage)),
         Some(FnArg::Typed(_)) | None => {
             errors.push(syn::Error::new(sig.paren_token.span.join(), usage));
         }
@@ -223,13 +235,13 @@ fn resolve_roles(
     for parameter in parameters.iter() {
         if let Some(Role::Path { name }) = &parameter.role {
             if !placeholders.contains(name.as_str()) {
-                errors.push(syn::Error::new(
-                    parameter.role_span,
+                errors.push(syn::Error::new_spanned(
+                    &parameter.role_source,
                     format!("`{{{name}}}` is not in the path `{}`", path.literal.value()),
                 ));
             } else if !bound.insert(name.clone()) {
-                errors.push(syn::Error::new(
-                    parameter.role_span,
+                errors.push(syn::Error::new_spanned(
+                    &parameter.role_source,
                     format!("another parameter already fills `{{{name}}}`"),
                 ));
             }
@@ -264,8 +276,8 @@ fn resolve_roles(
                     let Some(Role::Body(first_kind)) = &first.role else {
                         continue;
                     };
-                    errors.push(syn::Error::new(
-                        parameter.role_span,
+                    errors.push(syn::Error::new_spanned(
+                        &parameter.role_source,
                         format!(
                             "a request has one body, and `{}` already is it (`#[{}]`): `{}` cannot be a `#[{}]` body too",
                             first.ident,
@@ -305,7 +317,12 @@ mod tests {
     }
 
     fn error(tokens: &str) -> String {
-        endpoint(tokens).err().unwrap().into_iter().map(|e| e.to_string() + "\n").collect()
+        endpoint(tokens)
+            .err()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.to_string() + "\n")
+            .collect()
     }
 
     #[test]
@@ -314,13 +331,21 @@ mod tests {
             r#"#[get("/users/{id}/posts/{type}")] async fn posts(&self, id: u64, r#type: &str, #[query] page: u32, cancel: &CancelToken) -> courier::Result<Vec<Post>>;"#,
         )
         .unwrap();
-        let roles: Vec<_> = endpoint.parameters.iter().map(|p| p.role.clone().unwrap()).collect();
+        let roles: Vec<_> = endpoint
+            .parameters
+            .iter()
+            .map(|p| p.role.clone().unwrap())
+            .collect();
         assert_eq!(
             roles,
             vec![
                 Role::Path { name: "id".into() },
-                Role::Path { name: "type".into() },
-                Role::Query { name: "page".into() },
+                Role::Path {
+                    name: "type".into()
+                },
+                Role::Query {
+                    name: "page".into()
+                },
                 Role::Cancel,
             ]
         );
@@ -333,10 +358,9 @@ mod tests {
 
     #[test]
     fn a_method_with_a_body_and_no_attribute_is_kept_as_it_is() {
-        let method = TraitMethod::parse(
-            syn::parse_str("/// Doc.\nfn helper(&self) -> u8 { 1 }").unwrap(),
-        )
-        .unwrap();
+        let method =
+            TraitMethod::parse(syn::parse_str("/// Doc.\nfn helper(&self) -> u8 { 1 }").unwrap())
+                .unwrap();
         assert!(matches!(method, TraitMethod::Provided(item) if item.attrs.len() == 1));
     }
 
@@ -373,14 +397,38 @@ mod tests {
     #[test]
     fn method_attributes_are_checked() {
         for (tokens, expected) in [
-            (r#"#[get] async fn a(&self) -> Result<()>;"#, "`#[get]` needs a path"),
-            (r#"#[get(1)] async fn a(&self) -> Result<()>;"#, "expected string literal"),
-            (r#"#[get("/a")] #[post("/a")] async fn a(&self) -> Result<()>;"#, "already is a `#[get]`"),
-            (r#"async fn a(&self) -> Result<()>;"#, "needs an HTTP method attribute"),
-            (r#"#[get("/a")] async fn a(&self) -> Result<()> {}"#, "an endpoint has no body"),
-            (r#"#[get("/a")] #[headers("Accept")] async fn a(&self) -> Result<()>;"#, "is not a header"),
-            (r#"#[get("/a")] async fn a(&self, a: &CancelToken, b: &CancelToken) -> Result<()>;"#, "already is this endpoint's cancel token"),
-            (r#"#[get("/a/{x}")] async fn a(&self, x: u8, #[path("x")] y: u8) -> Result<()>;"#, "another parameter already fills `{x}`"),
+            (
+                r#"#[get] async fn a(&self) -> Result<()>;"#,
+                "`#[get]` needs a path",
+            ),
+            (
+                r#"#[get(1)] async fn a(&self) -> Result<()>;"#,
+                "expected string literal",
+            ),
+            (
+                r#"#[get("/a")] #[post("/a")] async fn a(&self) -> Result<()>;"#,
+                "already is a `#[get]`",
+            ),
+            (
+                r#"async fn a(&self) -> Result<()>;"#,
+                "needs an HTTP method attribute",
+            ),
+            (
+                r#"#[get("/a")] async fn a(&self) -> Result<()> {}"#,
+                "an endpoint has no body",
+            ),
+            (
+                r#"#[get("/a")] #[headers("Accept")] async fn a(&self) -> Result<()>;"#,
+                "is not a header",
+            ),
+            (
+                r#"#[get("/a")] async fn a(&self, a: &CancelToken, b: &CancelToken) -> Result<()>;"#,
+                "already is this endpoint's cancel token",
+            ),
+            (
+                r#"#[get("/a/{x}")] async fn a(&self, x: u8, #[path("x")] y: u8) -> Result<()>;"#,
+                "another parameter already fills `{x}`",
+            ),
         ] {
             let errors = error(tokens);
             assert!(errors.contains(expected), "{tokens}: {errors}");

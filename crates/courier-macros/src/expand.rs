@@ -49,16 +49,24 @@ fn future_signature(endpoint: &Endpoint) -> TokenStream {
     let where_clause = &generics.where_clause;
     let inputs = &sig.inputs;
     let result = &endpoint.output.result;
+    // The user's `fn` token, so that lints and errors about the method point at it.
+    let fn_token = &sig.fn_token;
+    // The return type is spanned on the user's: what the future needs is reported there.
+    let output = quote_spanned! {result.span()=>
+        -> impl ::core::future::Future<Output = #result> + ::core::marker::Send
+    };
     quote! {
-        fn #ident #generics (#inputs)
-            -> impl ::core::future::Future<Output = #result> + ::core::marker::Send
-            #where_clause
+        #fn_token #ident #generics (#inputs) #output #where_clause
     }
 }
 
 fn trait_declaration(api: &ApiTrait) -> TokenStream {
     let ApiTrait {
-        attrs, vis, ident, ..
+        attrs,
+        vis,
+        trait_token,
+        ident,
+        ..
     } = api;
     let items = api.methods.iter().map(|method| match method {
         TraitMethod::Endpoint(endpoint) => {
@@ -73,7 +81,7 @@ fn trait_declaration(api: &ApiTrait) -> TokenStream {
     });
     quote! {
         #(#attrs)*
-        #vis trait #ident {
+        #vis #trait_token #ident {
             #(#items)*
         }
     }
@@ -145,7 +153,9 @@ fn inherent_method(api: &ApiTrait, endpoint: &Endpoint) -> TokenStream {
     let vis = &api.vis;
     let attrs = &endpoint.attrs;
     let signature = future_signature(endpoint);
-    let has_docs = attrs.iter().any(|attribute| attribute.path().is_ident("doc"));
+    let has_docs = attrs
+        .iter()
+        .any(|attribute| attribute.path().is_ident("doc"));
     let separator = has_docs.then(|| quote!(#[doc = ""]));
     let request_line = format!(
         " Sends `{} {}`.",
@@ -177,15 +187,19 @@ fn request_body(krate: &Path, endpoint: &Endpoint) -> TokenStream {
         .parameters
         .iter()
         .filter_map(|parameter| apply_parameter(parameter, &request));
-    let read = read_response(endpoint, &response);
-    quote! {
-        #start
-        #(#headers)*
-        #(#parameters)*
+    let read = read_response(krate, endpoint, &response);
+    // Spanned on the return type: what the future needs of `T` is reported there.
+    let future = quote_spanned! {endpoint.output.result.span()=>
         async move {
             let #response = #request.send().await?;
             #read
         }
+    };
+    quote! {
+        #start
+        #(#headers)*
+        #(#parameters)*
+        #future
     }
 }
 
@@ -238,9 +252,7 @@ fn apply_parameter(parameter: &Parameter, request: &Ident) -> Option<TokenStream
         Role::Query { name } => quote_spanned!(span=> #request.query(&[(#name, &#ident)])),
         Role::QueryFlatten => quote_spanned!(span=> #request.query(&#ident)),
         Role::Header { name } => {
-            let header = |value: TokenStream| {
-                quote_spanned!(span=> #request.header(#name, ::std::string::ToString::to_string(#value)))
-            };
+            let header = |value: TokenStream| quote_spanned!(span=> #request.header(#name, ::std::string::ToString::to_string(#value)));
             if option_inner(&parameter.ty).is_some() {
                 let set = header(quote!(#value));
                 quote! {
@@ -295,13 +307,19 @@ fn is_reference(ty: &Type) -> bool {
 }
 
 /// The end of the future: the response read as the return type asks.
-fn read_response(endpoint: &Endpoint, response: &Ident) -> TokenStream {
+fn read_response(krate: &Path, endpoint: &Endpoint, response: &Ident) -> TokenStream {
     let ok = &endpoint.output.ok;
     let done = quote!(::core::result::Result::Ok);
     match endpoint.output.kind {
         ResponseKind::Json => {
-            let decode = quote_spanned!(ok.span()=> #response.json::<#ok>());
-            quote!(#done(#decode.await?))
+            // Not `response.json::<T>()`: see `JsonBody` for why. Spanned on `T`, so
+            // "`T` does not implement `Deserialize`" points at it, once.
+            let body = local("body");
+            let decode = quote_spanned!(ok.span()=> #body.decode::<#ok>());
+            quote! {
+                let #body = #krate::__private::JsonBody::read(#response).await?;
+                #done(#decode?)
+            }
         }
         ResponseKind::Response => quote!(#done(#response)),
         ResponseKind::Unit => quote! {
@@ -323,6 +341,9 @@ fn trait_impl(api: &ApiTrait) -> TokenStream {
         let name = &endpoint.sig.ident;
         let turbofish = turbofish(endpoint);
         let arguments = endpoint.parameters.iter().map(|parameter| &parameter.ident);
+        let forward = quote_spanned! {endpoint.output.result.span()=>
+            #client::#name #turbofish (self, #(#arguments),*)
+        };
         // Forwarding to a deprecated inherent method is not a use the user should hear of.
         let allow_deprecated = endpoint
             .attrs
@@ -333,7 +354,7 @@ fn trait_impl(api: &ApiTrait) -> TokenStream {
             #(#cfgs)*
             #allow_deprecated
             #signature {
-                #client::#name #turbofish (self, #(#arguments),*)
+                #forward
             }
         }
     });

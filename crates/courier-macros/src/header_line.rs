@@ -17,13 +17,18 @@ impl HeaderLine {
         let Some((name, value)) = line.split_once(':') else {
             return Err(syn::Error::new(
                 literal.span(),
-                format!("`{line}` is not a header: write `\"Name: value\"`, like `\"Accept: application/json\"`"),
+                format!(
+                    "`{line}` is not a header: write `\"Name: value\"`, like `\"Accept: application/json\"`"
+                ),
             ));
         };
-        let name = header_name(name.trim())
-            .map_err(|message| syn::Error::new(literal.span(), message))?;
+        let name =
+            header_name(name.trim()).map_err(|message| syn::Error::new(literal.span(), message))?;
         let value = value.trim();
-        if let Some(bad) = value.chars().find(|&c| c != '\t' && !(' '..='~').contains(&c)) {
+        if let Some(bad) = value
+            .chars()
+            .find(|&c| c != '\t' && !(' '..='~').contains(&c))
+        {
             return Err(syn::Error::new(
                 literal.span(),
                 format!(
@@ -66,7 +71,10 @@ mod tests {
     #[test]
     fn a_line_splits_at_the_first_colon_and_is_trimmed() {
         let header = line("Accept:  application/json ").unwrap();
-        assert_eq!((header.name.as_str(), header.value.as_str()), ("accept", "application/json"));
+        assert_eq!(
+            (header.name.as_str(), header.value.as_str()),
+            ("accept", "application/json")
+        );
         let header = line("X-Time: 12:30").unwrap();
         assert_eq!(header.value, "12:30");
         let header = line("X-Empty:").unwrap();

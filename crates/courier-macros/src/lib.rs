@@ -30,7 +30,10 @@ pub fn api(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// The macro on `proc_macro2` tokens, so tests can run it.
-fn expand_api(args: proc_macro2::TokenStream, item: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+fn expand_api(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
     let parsed = macro_args::MacroArgs::parse(args).and_then(|args| {
         let item = syn::parse2::<syn::ItemTrait>(item).map_err(|error| {
             syn::Error::new(

@@ -1,8 +1,8 @@
 //! An endpoint's parameters and what each one becomes in the request.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
 use syn::{Attribute, Ident, LitStr, Meta, Pat, PatType, Type};
 
 use crate::header_line::header_name;
@@ -53,8 +53,8 @@ pub(crate) struct Parameter {
     /// Set by an attribute; `None` until the endpoint resolves a bare parameter (a path
     /// placeholder of the same name, or a cancel token).
     pub(crate) role: Option<Role>,
-    /// The role's attribute, or the parameter's name: where errors about the role point.
-    pub(crate) role_span: Span,
+    /// The role's attribute, or the parameter's name: what errors about the role underline.
+    pub(crate) role_source: TokenStream,
 }
 
 /// The parameter attributes, for the message about an unknown one.
@@ -66,24 +66,26 @@ impl Parameter {
         let ident = match &*argument.pat {
             Pat::Ident(pattern) if pattern.subpat.is_none() => pattern.ident.clone(),
             pattern => {
-                return Err(syn::Error::new(
-                    pattern.span(),
+                return Err(syn::Error::new_spanned(
+                    pattern,
                     "an endpoint's parameter needs a plain name, like `id: u64`: the name binds it to the request",
                 ));
             }
         };
         let mut role = None;
-        let mut role_span = ident.span();
+        let mut role_source = ident.to_token_stream();
         let mut errors = Vec::new();
         for attribute in std::mem::take(&mut argument.attrs) {
             match role_of(&ident, &attribute) {
                 Ok(new_role) if role.is_none() => {
                     role = Some(new_role);
-                    role_span = attribute.span();
+                    role_source = attribute.to_token_stream();
                 }
                 Ok(_) => errors.push(syn::Error::new_spanned(
                     &attribute,
-                    format!("`{ident}` already has a role: give a parameter one of {ATTRIBUTES_HINT}"),
+                    format!(
+                        "`{ident}` already has a role: give a parameter one of {ATTRIBUTES_HINT}"
+                    ),
                 )),
                 Err(error) => errors.push(error),
             }
@@ -95,7 +97,7 @@ impl Parameter {
             ident,
             ty: (*argument.ty).clone(),
             role,
-            role_span,
+            role_source,
         })
     }
 
@@ -144,7 +146,9 @@ fn unknown(attribute: &Attribute) -> syn::Error {
         .map_or_else(|| "this".to_owned(), |ident| format!("`#[{ident}]`"));
     syn::Error::new_spanned(
         attribute,
-        format!("{name} is not a parameter attribute of `#[courier::api]`: use {ATTRIBUTES_HINT}, or none for a path placeholder or a `CancelToken`"),
+        format!(
+            "{name} is not a parameter attribute of `#[courier::api]`: use {ATTRIBUTES_HINT}, or none for a path placeholder or a `CancelToken`"
+        ),
     )
 }
 
@@ -153,7 +157,7 @@ fn query_role(attribute: &Attribute, default_name: String) -> syn::Result<Role> 
     let Meta::List(list) = &attribute.meta else {
         return match &attribute.meta {
             Meta::Path(_) => Ok(Role::Query { name: default_name }),
-            _ => Err(query_usage(attribute.span())),
+            _ => Err(syn::Error::new_spanned(attribute, QUERY_USAGE)),
         };
     };
     if let Ok(ident) = list.parse_args::<Ident>() {
@@ -169,11 +173,10 @@ fn query_role(attribute: &Attribute, default_name: String) -> syn::Result<Role> 
     Ok(Role::Query { name: name.value() })
 }
 
+const QUERY_USAGE: &str = "write `#[query]` (named after the parameter), `#[query(\"name\")]`, or `#[query(flatten)]` for a struct or map of parameters";
+
 fn query_usage(span: Span) -> syn::Error {
-    syn::Error::new(
-        span,
-        "write `#[query]` (named after the parameter), `#[query(\"name\")]`, or `#[query(flatten)]` for a struct or map of parameters",
-    )
+    syn::Error::new(span, QUERY_USAGE)
 }
 
 /// The name in `#[path("name")]` or `#[header("Name")]`, if given.
@@ -198,7 +201,11 @@ fn no_arguments(attribute: &Attribute, role: Role) -> syn::Result<Role> {
             attribute,
             format!(
                 "`#[{}]` takes no arguments",
-                attribute.path().get_ident().map(Ident::to_string).unwrap_or_default()
+                attribute
+                    .path()
+                    .get_ident()
+                    .map(Ident::to_string)
+                    .unwrap_or_default()
             ),
         )),
     }
@@ -254,7 +261,10 @@ mod tests {
         );
         assert_eq!(role("#[body] u: &U"), Some(Role::Body(BodyKind::Json)));
         assert_eq!(role("#[form] u: &U"), Some(Role::Body(BodyKind::Form)));
-        assert_eq!(role("#[multipart] f: Form"), Some(Role::Body(BodyKind::Multipart)));
+        assert_eq!(
+            role("#[multipart] f: Form"),
+            Some(Role::Body(BodyKind::Multipart))
+        );
         assert_eq!(role("#[extension] p: Policy"), Some(Role::Extension));
         assert_eq!(role("id: u64"), None);
     }
@@ -275,7 +285,10 @@ mod tests {
     #[test]
     fn bad_attributes_are_errors() {
         for (tokens, expected) in [
-            ("#[cookie] c: &str", "`#[cookie]` is not a parameter attribute"),
+            (
+                "#[cookie] c: &str",
+                "`#[cookie]` is not a parameter attribute",
+            ),
             ("#[body(json)] c: &U", "`#[body]` takes no arguments"),
             ("#[query(skip)] c: u8", "write `#[query]`"),
             ("#[query(1)] c: u8", "write `#[query]`"),

@@ -20,8 +20,8 @@ pub(crate) struct PathTemplate {
 
 impl PathTemplate {
     pub(crate) fn parse(literal: LitStr) -> syn::Result<PathTemplate> {
-        let pieces = split(&literal.value())
-            .map_err(|message| syn::Error::new(literal.span(), message))?;
+        let pieces =
+            split(&literal.value()).map_err(|message| syn::Error::new(literal.span(), message))?;
         Ok(PathTemplate { literal, pieces })
     }
 
@@ -120,7 +120,10 @@ mod tests {
                 Literal(".json".into())
             ]
         );
-        assert_eq!(pieces("/users?sort=name"), vec![Literal("/users?sort=name".into())]);
+        assert_eq!(
+            pieces("/users?sort=name"),
+            vec![Literal("/users?sort=name".into())]
+        );
         assert_eq!(pieces(""), vec![]);
     }
 
@@ -130,7 +133,10 @@ mod tests {
             ("/users/{id", "unclosed `{`"),
             ("/users/{", "unclosed `{`"),
             ("/users/id}", "unmatched `}`"),
-            ("/users/{}", "`{}` in the path `/users/{}` is not a placeholder"),
+            (
+                "/users/{}",
+                "`{}` in the path `/users/{}` is not a placeholder",
+            ),
             ("/users/{user id}", "is not a placeholder"),
             ("/users/{1d}", "is not a placeholder"),
             ("/users/{_}", "is not a placeholder"),

@@ -1,6 +1,5 @@
 //! How an endpoint turns the response into its return value, read from `Result<T>`'s `T`.
 
-use syn::spanned::Spanned;
 use syn::{ReturnType, Type};
 
 use crate::type_shape::{first_type_argument, is_named, is_unit};
@@ -38,8 +37,8 @@ impl Output {
             ));
         };
         let Some(ok) = first_type_argument(result, "Result") else {
-            return Err(syn::Error::new(
-                result.span(),
+            return Err(syn::Error::new_spanned(
+                result,
                 "an endpoint returns `courier::Result<T>` (or a `Result<T, E>` whose `E: From<courier::Error>`)",
             ));
         };
@@ -92,7 +91,9 @@ mod tests {
     fn anything_but_a_result_is_an_error() {
         for output in ["", "-> User", "-> Option<User>", "-> Result"] {
             let output: ReturnType = syn::parse_str(output).unwrap();
-            let error = Output::parse(&output, proc_macro2::Span::call_site()).err().unwrap();
+            let error = Output::parse(&output, proc_macro2::Span::call_site())
+                .err()
+                .unwrap();
             assert!(error.to_string().contains("courier::Result<T>"), "{error}");
         }
     }

@@ -84,7 +84,10 @@ mod tests {
     #[test]
     fn options_and_results_give_their_first_type() {
         assert_eq!(option_inner(&ty("Option<u8>")), Some(&ty("u8")));
-        assert_eq!(option_inner(&ty("std::option::Option<&str>")), Some(&ty("&str")));
+        assert_eq!(
+            option_inner(&ty("std::option::Option<&str>")),
+            Some(&ty("&str"))
+        );
         assert_eq!(option_inner(&ty("Vec<u8>")), None);
         assert_eq!(
             first_type_argument(&ty("Result<'static, User, E>"), "Result"),

@@ -131,7 +131,10 @@ async fn path_values_are_percent_encoded_as_one_segment() {
     assert_eq!(api.file("a/b c").await.unwrap(), "found");
     assert_eq!(api.file("?#%:").await.unwrap(), "odd");
     let requests = mock.received_requests();
-    assert_eq!(requests[0].url().as_str(), "https://api.example/files/a%2Fb%20c");
+    assert_eq!(
+        requests[0].url().as_str(),
+        "https://api.example/files/a%2Fb%20c"
+    );
     assert_eq!(requests[1].url().query(), None);
 }
 
@@ -233,8 +236,12 @@ async fn a_body_parameter_is_sent_as_json() {
     Mock::given(method("POST"))
         .and(path("/users"))
         .and(header("content-type", "application/json"))
-        .and(body_json(serde_json::json!({"name": "Ada", "admin": false})))
-        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"id": 1, "name": "Ada"})))
+        .and(body_json(
+            serde_json::json!({"name": "Ada", "admin": false}),
+        ))
+        .respond_with(
+            ResponseTemplate::new(201).set_body_json(serde_json::json!({"id": 1, "name": "Ada"})),
+        )
         .expect(1)
         .mount(&mock);
     let created = api

@@ -63,10 +63,10 @@ mod response;
 mod transport;
 
 pub use api_error::{ApiError, FieldErrors, ProblemDetails};
-pub use courier_macros::api;
 pub use body::{Body, BodyStream};
 pub use cancel::{CancelReason, CancelToken};
 pub use client::{Client, ClientBuilder};
+pub use courier_macros::api;
 pub use download::{DownloadBuilder, DownloadReport};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use interceptor::{

@@ -35,7 +35,11 @@ async fn the_right_pin_passes() {
     let server = tls_server().await;
     let pin = server_pin(&server);
     let client = pinned_client(&server, "localhost", &[&pin]);
-    let response = client.get(server.url("/")).send().await.expect("pinned key");
+    let response = client
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("pinned key");
     assert_eq!(response.text().await.unwrap(), "secure");
 }
 
@@ -79,7 +83,11 @@ async fn wildcard_patterns_cover_the_host() {
 async fn hosts_without_pins_are_unaffected() {
     let server = tls_server().await;
     let client = pinned_client(&server, "api.example.com", &[WRONG_PIN]);
-    let response = client.get(server.url("/")).send().await.expect("not pinned");
+    let response = client
+        .get(server.url("/"))
+        .send()
+        .await
+        .expect("not pinned");
     assert_eq!(response.text().await.unwrap(), "secure");
 }
 

@@ -81,7 +81,8 @@ impl UserApiClient {
         );
         async move {
             let response = request.send().await?;
-            ::core::result::Result::Ok(response.json::<User>().await?)
+            let body = ::courier::__private::JsonBody::read(response).await?;
+            ::core::result::Result::Ok(body.decode::<User>()?)
         }
     }
     /// Sends `GET /users`.
@@ -100,7 +101,8 @@ impl UserApiClient {
         let request = request.cancel_token(cancel);
         async move {
             let response = request.send().await?;
-            ::core::result::Result::Ok(response.json::<Vec<User>>().await?)
+            let body = ::courier::__private::JsonBody::read(response).await?;
+            ::core::result::Result::Ok(body.decode::<Vec<User>>()?)
         }
     }
     /// Sends `POST /users`.
@@ -201,7 +203,6 @@ impl UserApiClient {
     }
 }
 impl UserApi for UserApiClient {
-    #[allow(deprecated)]
     fn user(
         &self,
         id: u64,
@@ -210,7 +211,6 @@ impl UserApi for UserApiClient {
     > + ::core::marker::Send {
         UserApiClient::user(self, id)
     }
-    #[allow(deprecated)]
     fn users(
         &self,
         page: u32,
@@ -221,7 +221,6 @@ impl UserApi for UserApiClient {
     > + ::core::marker::Send {
         UserApiClient::users(self, page, per_page, cancel)
     }
-    #[allow(deprecated)]
     fn create(
         &self,
         user: &NewUser,
@@ -231,7 +230,6 @@ impl UserApi for UserApiClient {
     > + ::core::marker::Send {
         UserApiClient::create(self, user, trace)
     }
-    #[allow(deprecated)]
     fn set_avatar(
         &self,
         id: u64,
@@ -241,7 +239,6 @@ impl UserApi for UserApiClient {
     > + ::core::marker::Send {
         UserApiClient::set_avatar(self, id, form)
     }
-    #[allow(deprecated)]
     fn delete(
         &self,
         id: u64,
@@ -251,7 +248,6 @@ impl UserApi for UserApiClient {
     > + ::core::marker::Send {
         UserApiClient::delete(self, id, policy)
     }
-    #[allow(deprecated)]
     fn exists(
         &self,
         path: &str,

@@ -128,7 +128,11 @@ impl ApiPath {
         {
             let segment = &self.path[self.segment_start..];
             if is_dot_or_empty(segment) {
-                let shown = if segment.is_empty() { "an empty" } else { "a dot" };
+                let shown = if segment.is_empty() {
+                    "an empty"
+                } else {
+                    "a dot"
+                };
                 self.error = Some(Error::new(ErrorKind::InvalidRequest).with_message(format!(
                     "path parameter `{name}` makes {shown} path segment (`{segment}`), \
                      which would change the resource the URL names"
@@ -195,7 +199,11 @@ mod tests {
             ("...", "/x/..."),
         ];
         for (value, expected) in table {
-            assert_eq!(build(&[Ok("/x/"), Err(value)]).unwrap(), expected, "{value}");
+            assert_eq!(
+                build(&[Ok("/x/"), Err(value)]).unwrap(),
+                expected,
+                "{value}"
+            );
         }
     }
 

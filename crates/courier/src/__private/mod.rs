@@ -5,7 +5,9 @@
 //! only macros; the generated code reaches these items as `::courier::__private::…`.
 
 mod api_path;
+mod json_body;
 mod request;
 
 pub use api_path::ApiPath;
+pub use json_body::JsonBody;
 pub use request::request;
