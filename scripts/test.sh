@@ -36,5 +36,6 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps --lock
 echo "== examples run offline"
 cargo run --locked -q -p courier --example tour > /dev/null
 cargo run --locked -q -p courier --example error_mapping > /dev/null
+cargo run --locked -q -p courier --example typed_api > /dev/null
 cargo run --locked -q -p courier-cache --example offline_first > /dev/null
 cargo run --locked -q -p courier-cache --example per_request_policy > /dev/null

@@ -17,7 +17,7 @@ pub(crate) enum TraitMethod {
     /// An annotated method: the macro writes its request.
     Endpoint(Box<Endpoint>),
     /// A method with a body and no HTTP attribute, kept in the trait as a provided method.
-    Provided(TraitItemFn),
+    Provided(Box<TraitItemFn>),
 }
 
 /// An annotated method.
@@ -73,7 +73,7 @@ impl TraitMethod {
         let Some((method, path)) = method else {
             if item.default.is_some() && headers.is_empty() && errors.is_empty() {
                 item.attrs = attrs;
-                return Ok(TraitMethod::Provided(item));
+                return Ok(TraitMethod::Provided(Box::new(item)));
             }
             errors.push(syn::Error::new(
                 item.sig.ident.span(),
