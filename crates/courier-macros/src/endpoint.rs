@@ -237,7 +237,11 @@ fn resolve_roles(
             if !placeholders.contains(name.as_str()) {
                 errors.push(syn::Error::new_spanned(
                     &parameter.role_source,
-                    format!("`{{{name}}}` is not in the path `{}`", path.literal.value()),
+                    format!(
+                        "`{}` fills `{{{name}}}`, which is not in the path `{}`",
+                        parameter.ident,
+                        path.literal.value()
+                    ),
                 ));
             } else if !bound.insert(name.clone()) {
                 errors.push(syn::Error::new_spanned(
@@ -260,7 +264,7 @@ fn resolve_roles(
                 "`{{{placeholder}}}` in the path needs the parameter `{placeholder}`, which has another role: remove its attribute"
             ),
             None => format!(
-                "`{{{placeholder}}}` in the path has no parameter: add `{placeholder}: …` to `{}`, or bind one with `#[path(\"{placeholder}\")]`",
+                "`{{{placeholder}}}` in the path has no parameter: add a parameter `{placeholder}: …` to `fn {}`, or bind one with `#[path(\"{placeholder}\")]`",
                 sig.ident
             ),
         };
@@ -388,7 +392,7 @@ mod tests {
         for expected in [
             "`{id}` in the path needs the parameter `id`, which has another role",
             "`{other}` in the path has no parameter",
-            "`{extra}` is not in the path",
+            "`extra` fills `{extra}`, which is not in the path",
         ] {
             assert!(errors.contains(expected), "{expected} in:\n{errors}");
         }

@@ -65,7 +65,13 @@ impl HttpMethod {
                 format!("`#[{name}]` needs a path; {usage}"),
             ));
         };
-        list.parse_args::<LitStr>()
-            .map_err(|error| syn::Error::new(error.span(), format!("{error}: {usage}")))
+        list.parse_args_with(|input: syn::parse::ParseStream<'_>| {
+            let path: LitStr = input.parse()?;
+            if !input.is_empty() {
+                return Err(input.error(format!("`#[{name}]` takes one path")));
+            }
+            Ok(path)
+        })
+        .map_err(|error| syn::Error::new(error.span(), format!("{error}: {usage}")))
     }
 }
