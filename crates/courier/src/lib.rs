@@ -36,11 +36,14 @@
 //! - [`Transport`], [`ReqwestTransport`], [`MockTransport`]: what sends.
 //! - [`Error`], [`ErrorKind`]: failures; [`CancelToken`]: cancellation.
 //! - [`interceptors`]: the interceptors courier ships ([`LogInterceptor`]).
+//! - [`api`]: typed API clients generated from an annotated trait (Retrofit's typed APIs).
 #![deny(missing_docs)]
 // Library code never unwraps: input from the network, a store or a user gets an `Error`.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[doc(hidden)]
+pub mod __private;
 mod api_error;
 mod body;
 mod cancel;
@@ -65,6 +68,7 @@ pub use api_error::{ApiError, FieldErrors, ProblemDetails};
 pub use body::{Body, BodyStream};
 pub use cancel::{CancelReason, CancelToken};
 pub use client::{Client, ClientBuilder};
+pub use courier_macros::api;
 pub use download::{DownloadBuilder, DownloadReport};
 pub use error::{BoxError, Error, ErrorKind, Result};
 pub use interceptor::{

@@ -1,0 +1,7 @@
+#[courier::api]
+struct UserApi;
+
+#[courier::api(name = "Users")]
+trait Users {}
+
+fn main() {}
