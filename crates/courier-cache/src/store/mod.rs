@@ -59,6 +59,8 @@ mod file;
 mod filter;
 mod lru;
 mod memory;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 pub use backup::BackupStore;
 pub use encrypted::EncryptedStore;
@@ -66,6 +68,8 @@ pub use error::{StoreError, StoreErrorKind};
 pub use file::{FileStore, FileStoreBuilder};
 pub use filter::{CleanFilter, MatchFilter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteStore, SqliteStoreBuilder};
 
 /// A boxed, `Send` future: what [`CacheStore`] methods return, so the trait stays
 /// object-safe (`Arc<dyn CacheStore>`).

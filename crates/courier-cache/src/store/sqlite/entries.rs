@@ -1,0 +1,270 @@
+//! The statements over `entries` and `bodies`: each store operation's SQL, run on a
+//! connection or transaction the store hands in.
+
+use std::time::SystemTime;
+
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+
+use super::error::SqliteContext;
+use super::row::{NewRow, RowCodec, unix_nanos};
+use super::url_match::{FUNCTION, UrlFilter};
+use crate::entry::{CacheEntry, EntryMetadata};
+use crate::store::{CleanFilter, MatchFilter, StoreError};
+
+/// A row as read, named precisely enough to delete it only if nobody rewrote it since.
+pub(super) struct RowVersion {
+    key: String,
+    body_id: i64,
+    metadata: Vec<u8>,
+}
+
+/// What reading a row found.
+pub(super) enum Read {
+    /// A readable, unexpired entry.
+    Hit(CacheEntry),
+    /// No row.
+    Absent,
+    /// A row to delete: unreadable, or expired.
+    Discard(RowVersion),
+}
+
+/// The columns [`read_row`] reads, from its `first` column on.
+const ENTRY_COLUMNS: &str = "e.metadata, e.body_id, b.data";
+const ENTRY_JOIN: &str = "entries e LEFT JOIN bodies b ON b.id = e.body_id";
+
+/// Reads the entry under `key` from [`ENTRY_COLUMNS`] starting at column `first` of `row`.
+fn read_row(
+    codec: &RowCodec,
+    key: &str,
+    row: &Row<'_>,
+    first: usize,
+    now: SystemTime,
+) -> rusqlite::Result<Read> {
+    let stored = row.get_ref(first)?;
+    let body_id: i64 = row.get(first + 1)?;
+    let discard = || {
+        Read::Discard(RowVersion {
+            key: key.to_owned(),
+            body_id,
+            metadata: match stored {
+                ValueRef::Blob(bytes) | ValueRef::Text(bytes) => bytes.to_vec(),
+                _ => Vec::new(),
+            },
+        })
+    };
+    let ValueRef::Blob(stored_metadata) = stored else {
+        return Ok(discard());
+    };
+    let Some((metadata, digest)) = codec.decode_metadata(key, stored_metadata) else {
+        return Ok(discard());
+    };
+    if metadata.is_expired(now) {
+        return Ok(discard());
+    }
+    // The body is only fetched (and, if it spans pages, assembled) for a live entry.
+    let ValueRef::Blob(stored_body) = row.get_ref(first + 2)? else {
+        return Ok(discard());
+    };
+    Ok(match codec.decode_body(&metadata, digest, stored_body) {
+        Some(body) => Read::Hit(CacheEntry::new(metadata, body)),
+        None => discard(),
+    })
+}
+
+/// The entry under `key`, as of `now`.
+pub(super) fn read(
+    conn: &Connection,
+    codec: &RowCodec,
+    key: &str,
+    now: SystemTime,
+) -> Result<Read, StoreError> {
+    let mut select = conn
+        .prepare_cached(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM {ENTRY_JOIN} WHERE e.key = ?1"
+        ))
+        .doing("reading an entry")?;
+    let read = select
+        .query_row([key], |row| read_row(codec, key, row, 0, now))
+        .optional()
+        .doing("reading an entry")?;
+    Ok(read.unwrap_or(Read::Absent))
+}
+
+/// Whether an unexpired row is stored under `key` (from the index column, without
+/// decoding it).
+pub(super) fn exists(conn: &Connection, key: &str, now: SystemTime) -> Result<bool, StoreError> {
+    let expires_at: Option<Option<i64>> = conn
+        .prepare_cached("SELECT expires_at FROM entries WHERE key = ?1")
+        .and_then(|mut select| select.query_row([key], |row| row.get(0)).optional())
+        .doing("looking up an entry")?;
+    let now = unix_nanos(now);
+    Ok(expires_at.is_some_and(|deadline| deadline.is_none_or(|deadline| deadline > now)))
+}
+
+/// The unexpired entries whose URL `filter` matches, and the rows found unreadable.
+pub(super) fn read_matching(
+    conn: &Connection,
+    url_filter: &UrlFilter,
+    codec: &RowCodec,
+    filter: &MatchFilter,
+    now: SystemTime,
+) -> Result<(Vec<CacheEntry>, Vec<RowVersion>), StoreError> {
+    let doing = "reading matching entries";
+    let _filter = url_filter.set(filter);
+    let mut select = conn
+        .prepare_cached(&format!(
+            "SELECT e.key, {ENTRY_COLUMNS} FROM {ENTRY_JOIN}
+             WHERE (e.expires_at IS NULL OR e.expires_at > ?1) AND {FUNCTION}(e.url)"
+        ))
+        .doing(doing)?;
+    let mut rows = select.query([unix_nanos(now)]).doing(doing)?;
+    let (mut hits, mut discards) = (Vec::new(), Vec::new());
+    while let Some(row) = rows.next().doing(doing)? {
+        let key: String = row.get(0).doing(doing)?;
+        let read = read_row(codec, &key, row, 1, now).doing(doing)?;
+        match read {
+            Read::Hit(entry) => hits.push(entry),
+            Read::Discard(version) => discards.push(version),
+            Read::Absent => {}
+        }
+    }
+    Ok((hits, discards))
+}
+
+/// Stores `row` under its key, replacing any row there (whose body the triggers delete).
+pub(super) fn insert(
+    tx: &Transaction<'_>,
+    row: &NewRow,
+    last_access: i64,
+) -> Result<(), StoreError> {
+    let doing = "writing an entry";
+    tx.prepare_cached("INSERT INTO bodies (data) VALUES (?1)")
+        .and_then(|mut insert| insert.execute([&row.body[..]]))
+        .doing(doing)?;
+    let body_id = tx.last_insert_rowid();
+    tx.prepare_cached(
+        "INSERT INTO entries (key, url, metadata, body_id, size, priority, expires_at, last_access)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (key) DO UPDATE SET
+            url = excluded.url, metadata = excluded.metadata, body_id = excluded.body_id,
+            size = excluded.size, priority = excluded.priority,
+            expires_at = excluded.expires_at, last_access = excluded.last_access",
+    )
+    .and_then(|mut upsert| {
+        upsert.execute((
+            &row.key,
+            &row.url,
+            &row.metadata,
+            body_id,
+            row.size,
+            row.priority,
+            row.expires_at,
+            last_access,
+        ))
+    })
+    .doing(doing)?;
+    Ok(())
+}
+
+/// Replaces the metadata under `metadata.key`, keeping its body row untouched; returns
+/// whether there was a readable entry to update (an unreadable one is deleted).
+pub(super) fn update_metadata(
+    tx: &Transaction<'_>,
+    codec: &RowCodec,
+    mut metadata: EntryMetadata,
+    last_access: i64,
+) -> Result<bool, StoreError> {
+    let doing = "updating entry metadata";
+    let stored: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT metadata FROM entries WHERE key = ?1")
+        .and_then(|mut select| {
+            select
+                .query_row([&metadata.key], |row| {
+                    Ok(match row.get_ref(0)? {
+                        ValueRef::Blob(bytes) => bytes.to_vec(),
+                        _ => Vec::new(),
+                    })
+                })
+                .optional()
+        })
+        .doing(doing)?;
+    let Some(stored) = stored else {
+        return Ok(false);
+    };
+    let Some((old, digest)) = codec.decode_metadata(&metadata.key, &stored) else {
+        delete(tx, &metadata.key)?;
+        return Ok(false);
+    };
+    metadata.body_len = old.body_len;
+    let key = metadata.key.clone();
+    let new = codec.encode_metadata(metadata, digest)?;
+    tx.prepare_cached(
+        "UPDATE entries SET url = ?2, metadata = ?3, size = ?4, priority = ?5,
+            expires_at = ?6, last_access = ?7
+         WHERE key = ?1",
+    )
+    .and_then(|mut update| {
+        update.execute((
+            &key,
+            &new.url,
+            &new.metadata,
+            new.size,
+            new.priority,
+            new.expires_at,
+            last_access,
+        ))
+    })
+    .doing(doing)?;
+    Ok(true)
+}
+
+/// Deletes the row under `key`; returns whether there was one.
+pub(super) fn delete(tx: &Transaction<'_>, key: &str) -> Result<bool, StoreError> {
+    let deleted = tx
+        .prepare_cached("DELETE FROM entries WHERE key = ?1")
+        .and_then(|mut delete| delete.execute([key]))
+        .doing("deleting an entry")?;
+    Ok(deleted > 0)
+}
+
+/// Deletes the row `version` names, unless it was rewritten since it was read.
+pub(super) fn delete_version(tx: &Transaction<'_>, version: &RowVersion) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM entries WHERE key = ?1 AND body_id = ?2 AND metadata = ?3")
+        .and_then(|mut delete| delete.execute((&version.key, version.body_id, &version.metadata)))
+        .doing("deleting an unreadable entry")?;
+    Ok(())
+}
+
+/// Deletes the rows `filter` selects at `now`; returns how many.
+pub(super) fn clean(
+    tx: &Transaction<'_>,
+    filter: CleanFilter,
+    now: SystemTime,
+) -> Result<usize, StoreError> {
+    let priority = filter.priority_at_most.map(|p| i64::from(p.as_u8()));
+    tx.prepare_cached(
+        "DELETE FROM entries
+         WHERE (?1 IS NULL OR priority <= ?1) AND (NOT ?2 OR expires_at <= ?3)",
+    )
+    .and_then(|mut delete| delete.execute((priority, filter.only_expired, unix_nanos(now))))
+    .doing("cleaning entries")
+}
+
+/// Deletes the rows whose URL `filter` matches; returns how many.
+pub(super) fn delete_matching(
+    tx: &Transaction<'_>,
+    url_filter: &UrlFilter,
+    filter: &MatchFilter,
+) -> Result<usize, StoreError> {
+    let _filter = url_filter.set(filter);
+    tx.prepare_cached(&format!("DELETE FROM entries WHERE {FUNCTION}(url)"))
+        .and_then(|mut delete| delete.execute([]))
+        .doing("deleting matching entries")
+}
+
+/// Gives the pages freed by deletions back to the file system.
+pub(super) fn release_free_pages(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch("PRAGMA incremental_vacuum")
+        .doing("releasing free pages")
+}
