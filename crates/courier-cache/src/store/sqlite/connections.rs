@@ -125,7 +125,7 @@ impl ConnectionPool {
                 )
             })?;
         }
-        let mut writer = connect(path, options)?;
+        let mut writer = connect(path, options).map_err(|err| schema::not_a_database(path, err))?;
         // Nothing is written before the file is known to be ours (or empty).
         if schema::check(&writer, path)? {
             // Lets `clean` give freed pages back to the file system; only settable before

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
 use super::error::SqliteContext;
@@ -16,7 +16,8 @@ use crate::store::{CleanFilter, MatchFilter, StoreError};
 pub(super) struct RowVersion {
     key: String,
     body_id: i64,
-    metadata: Vec<u8>,
+    /// The metadata column as read (not necessarily a blob: the row is unreadable).
+    metadata: Value,
 }
 
 /// What reading a row found.
@@ -27,6 +28,20 @@ pub(super) enum Read {
     Absent,
     /// A row to delete: unreadable, or expired.
     Discard(RowVersion),
+}
+
+/// `value`, owned, to compare the column with later.
+fn owned(value: ValueRef<'_>) -> Value {
+    match value {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(int) => Value::Integer(int),
+        ValueRef::Real(real) => Value::Real(real),
+        ValueRef::Text(text) => match std::str::from_utf8(text) {
+            Ok(text) => Value::Text(text.to_owned()),
+            Err(_) => Value::Blob(text.to_vec()),
+        },
+        ValueRef::Blob(blob) => Value::Blob(blob.to_vec()),
+    }
 }
 
 /// The columns [`read_row`] reads, from its `first` column on.
@@ -47,10 +62,7 @@ fn read_row(
         Read::Discard(RowVersion {
             key: key.to_owned(),
             body_id,
-            metadata: match stored {
-                ValueRef::Blob(bytes) | ValueRef::Text(bytes) => bytes.to_vec(),
-                _ => Vec::new(),
-            },
+            metadata: owned(stored),
         })
     };
     let ValueRef::Blob(stored_metadata) = stored else {
@@ -265,6 +277,12 @@ pub(super) fn delete_matching(
 
 /// Gives the pages freed by deletions back to the file system.
 pub(super) fn release_free_pages(conn: &Connection) -> Result<(), StoreError> {
-    conn.execute_batch("PRAGMA incremental_vacuum")
+    // The pragma frees one page per step: step it to the end.
+    conn.prepare_cached("PRAGMA incremental_vacuum")
+        .and_then(|mut vacuum| {
+            let mut rows = vacuum.query([])?;
+            while rows.next()?.is_some() {}
+            Ok(())
+        })
         .doing("releasing free pages")
 }

@@ -182,7 +182,7 @@ fn check_version(version: i32, path: &Path) -> Result<(), StoreError> {
 }
 
 /// A header that SQLite cannot read says so plainly: the file is not a database.
-fn not_a_database(path: &Path, err: StoreError) -> StoreError {
+pub(super) fn not_a_database(path: &Path, err: StoreError) -> StoreError {
     if err.kind() == StoreErrorKind::Corrupt {
         StoreError::with_source(
             StoreErrorKind::Corrupt,
