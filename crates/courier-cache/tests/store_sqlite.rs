@@ -72,6 +72,17 @@ fn assert_consistent(conn: &Connection) {
     );
 }
 
+/// Makes every entry look last used `minutes` earlier than recorded: hits only record a
+/// use of an entry last used over a minute ago.
+fn age_entries(path: &Path, minutes: i64) {
+    raw(path)
+        .execute(
+            "UPDATE entries SET last_access = last_access - ?1",
+            [minutes * 60 * 1_000_000_000],
+        )
+        .unwrap();
+}
+
 async fn size_of_one(dir: &tempfile::TempDir, key: &str, body: &[u8]) -> u64 {
     let probe = open(&dir.path().join(format!("probe-{key}.sqlite"))).await;
     probe.set(entry(key, body.to_vec())).await.unwrap();
@@ -90,6 +101,7 @@ async fn eviction_follows_last_access() {
     for key in ["a", "b", "c"] {
         store.set(entry(key, vec![1; 1000])).await.unwrap();
     }
+    age_entries(&db_path(&dir), 2);
     assert!(store.get("a", now()).await.unwrap().is_some());
     store.set(entry("d", vec![1; 1000])).await.unwrap();
     assert!(
@@ -194,6 +206,7 @@ async fn reopening_keeps_entries_and_recency() {
     for key in ["a", "b", "c"] {
         store.set(entry(key, "body")).await.unwrap();
     }
+    age_entries(&db_path(&dir), 2);
     assert!(store.get("a", now()).await.unwrap().is_some());
     let total = store.total_bytes().await.unwrap();
     store.close().await.unwrap();
@@ -229,6 +242,17 @@ async fn hits_write_nothing_until_a_batch_is_due() {
         conn.query_row("PRAGMA data_version", [], |row| row.get(0))
             .unwrap()
     };
+    let before = version(&observer);
+    for i in 0..64 {
+        assert!(store.get(&format!("k{i}"), now()).await.unwrap().is_some());
+    }
+    assert_eq!(
+        version(&observer),
+        before,
+        "hits on entries used less than a minute ago record nothing"
+    );
+
+    age_entries(&db_path(&dir), 2);
     let before = version(&observer);
     for i in 0..63 {
         assert!(store.get(&format!("k{i}"), now()).await.unwrap().is_some());

@@ -1,11 +1,17 @@
-//! Last-access times, recorded in batches.
+//! Last-access times, throttled and recorded in batches.
 //!
-//! # Why batches
+//! # Why throttled and batched
 //!
 //! Least-recently-used eviction needs each entry's last use, but writing it on every `get`
 //! would turn every hit into a write transaction: a log append, a lock that other processes
-//! wait for, and several times the cost of the read itself. So a hit only notes the time
-//! in memory, and the notes are written:
+//! wait for, and several times the cost of the read itself (measured: moving an entry in
+//! the `last_access` index writes two or three pages). So:
+//!
+//! - **Throttled**: a hit on an entry whose recorded last use is less than
+//!   [`RESOLUTION`] old records nothing. Such an entry is already among the most recently
+//!   used; recency is kept to the minute, which is plenty for a cache whose entries live
+//!   for hours. A hot entry costs one write a minute at most, however often it is read.
+//! - **Batched**: other hits only note the time in memory, and the notes are written:
 //!
 //! - at the start of every write transaction this store makes anyway (`set`, `delete`,
 //!   ...), in the same transaction, so eviction in this process always sees every access
@@ -35,6 +41,8 @@ use super::error::SqliteContext;
 use super::row::unix_nanos;
 use crate::store::StoreError;
 
+/// How stale a recorded last use must be for a hit to record a new one.
+pub(super) const RESOLUTION: Duration = Duration::from_secs(60);
 /// Pending distinct keys that make a `get` flush.
 pub(super) const FLUSH_AFTER_ACCESSES: usize = 64;
 /// The age of the oldest pending note that makes a `get` flush.
@@ -91,8 +99,13 @@ impl AccessLog {
         }
     }
 
-    /// Notes an access to `key` now; says whether the caller should flush.
-    pub(super) fn record(&self, key: &str) -> Flush {
+    /// Notes an access now to `key`, whose recorded last use is `last_access`, unless that
+    /// is recent; says whether the caller should flush.
+    pub(super) fn record(&self, key: &str, last_access: i64) -> Flush {
+        let resolution = i64::try_from(RESOLUTION.as_nanos()).unwrap_or(i64::MAX);
+        if unix_nanos(SystemTime::now()).saturating_sub(last_access) < resolution {
+            return Flush::No;
+        }
         let stamp = self.stamp();
         let mut pending = self.pending();
         match pending.stamps.get_mut(key) {
@@ -150,9 +163,26 @@ mod tests {
     fn asks_for_a_flush_after_enough_keys() {
         let log = AccessLog::default();
         for i in 0..FLUSH_AFTER_ACCESSES - 1 {
-            assert_eq!(log.record(&format!("k{i}")), Flush::No);
+            assert_eq!(log.record(&format!("k{i}"), 0), Flush::No);
         }
-        assert_eq!(log.record("k0"), Flush::No, "a repeated key adds nothing");
-        assert_eq!(log.record("last"), Flush::IfIdle);
+        assert_eq!(
+            log.record("k0", 0),
+            Flush::No,
+            "a repeated key adds nothing"
+        );
+        assert_eq!(log.record("last", 0), Flush::IfIdle);
+        assert_eq!(log.pending().stamps.len(), FLUSH_AFTER_ACCESSES);
+    }
+
+    #[test]
+    fn recent_uses_are_not_recorded() {
+        let log = AccessLog::default();
+        let recent = unix_nanos(SystemTime::now() - RESOLUTION / 2);
+        let old = unix_nanos(SystemTime::now() - RESOLUTION * 2);
+        log.record("recent", recent);
+        log.record("old", old);
+        let pending = log.pending();
+        assert!(pending.stamps.contains_key("old"));
+        assert!(!pending.stamps.contains_key("recent"));
     }
 }

@@ -32,6 +32,16 @@ const STATEMENT_CACHE: usize = 32;
 /// does not leave a large `-wal` file behind.
 const JOURNAL_SIZE_LIMIT: i64 = 32 * 1024 * 1024;
 
+/// Bytes of the file each connection reads through a memory map instead of `read` calls:
+/// a body spanning many pages is then copied once instead of once per page through the
+/// kernel (measured: a 100 KiB read in about half the time). Address space only; 32-bit
+/// targets, which have little of it, read as usual.
+const MMAP_SIZE: i64 = if cfg!(target_pointer_width = "64") {
+    256 * 1024 * 1024
+} else {
+    0
+};
+
 /// One open connection and the slot its URL filter function reads.
 pub(super) struct Handle {
     conn: Connection,
@@ -217,6 +227,8 @@ fn connect(path: &Path, options: &ConnectionOptions) -> Result<Handle, StoreErro
     conn.pragma_update(None, "synchronous", "NORMAL")
         .doing(doing)?;
     conn.pragma_update(None, "journal_size_limit", JOURNAL_SIZE_LIMIT)
+        .doing(doing)?;
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)
         .doing(doing)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     let url_filter = UrlFilter::default();

@@ -40,10 +40,10 @@ use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, 
 /// - **Unreadable rows are misses.** A row whose frame or body fails its checksum, was
 ///   written in another entry format, or fails to decrypt is deleted when read, and the
 ///   read is a miss.
-/// - **LRU, batched.** Eviction deletes the least recently used entries when a write
-///   passes [`max_bytes`](SqliteStoreBuilder::max_bytes). Hits note their time in memory
-///   and write it with the next write transaction (or after 64 hits or a minute), so a
-///   hit costs no write.
+/// - **LRU to the minute, batched.** Eviction deletes the least recently used entries
+///   when a write passes [`max_bytes`](SqliteStoreBuilder::max_bytes). A hit on an entry
+///   last used over a minute ago notes the time in memory, written with the next write
+///   transaction (or after 64 such hits or a minute), so a hit costs no write.
 /// - **Encryption.** With a [`cipher`](SqliteStoreBuilder::cipher), metadata and bodies
 ///   are sealed with the key and the column as associated data, so sealed bytes cannot be
 ///   moved to another row or column.
@@ -283,9 +283,10 @@ impl Inner {
         Ok(out)
     }
 
-    /// Writes the pending accesses when the log asks for it.
-    fn note_access(&self, key: &str) {
-        let flushed = match self.accesses.record(key) {
+    /// Notes a hit on `key` (last used at `last_access`), and writes the pending accesses
+    /// when the log asks for it.
+    fn note_access(&self, key: &str, last_access: i64) {
+        let flushed = match self.accesses.record(key, last_access) {
             Flush::No => return,
             Flush::IfIdle => match self.pool.try_writer() {
                 Ok(Some(mut writer)) => self.write_on(&mut writer, |_, _| Ok(())),
@@ -302,8 +303,8 @@ impl Inner {
 
     fn get(&self, key: &str, now: SystemTime) -> Result<Option<CacheEntry>, StoreError> {
         match self.read(|conn, _| entries::read(conn, &self.codec, key, now))? {
-            Read::Hit(entry) => {
-                self.note_access(key);
+            Read::Hit(entry, last_access) => {
+                self.note_access(key, last_access);
                 Ok(Some(entry))
             }
             Read::Absent => Ok(None),
