@@ -16,6 +16,8 @@
 //!
 //! - `test-util`: the store contract suite (`store::contract`), for stores in other
 //!   crates.
+//! - `sqlite`: `store::SqliteStore`, entries in one SQLite database file (bundled SQLite,
+//!   WAL mode) that several processes can share, with LRU eviction.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

@@ -11,6 +11,8 @@
 //!   [`RESOLUTION`] old records nothing. Such an entry is already among the most recently
 //!   used; recency is kept to the minute, which is plenty for a cache whose entries live
 //!   for hours. A hot entry costs one write a minute at most, however often it is read.
+//!   Overwriting or freshening an entry follows the same rule (its `last_access` index
+//!   entry then stays where it is, a write of two or three pages fewer).
 //! - **Batched**: other hits only note the time in memory, and the notes are written:
 //!
 //! - at the start of every write transaction this store makes anyway (`set`, `delete`,
@@ -41,8 +43,15 @@ use super::error::SqliteContext;
 use super::row::unix_nanos;
 use crate::store::StoreError;
 
-/// How stale a recorded last use must be for a hit to record a new one.
+/// How stale a recorded last use must be for a hit (or a write) to record a new one.
 pub(super) const RESOLUTION: Duration = Duration::from_secs(60);
+/// [`RESOLUTION`] in nanoseconds, the unit of `last_access`.
+pub(super) const RESOLUTION_NANOS: i64 = RESOLUTION.as_secs() as i64 * 1_000_000_000;
+
+/// Whether a use at `stamp` should be recorded over the recorded `last_access`.
+pub(super) fn is_news(last_access: i64, stamp: i64) -> bool {
+    stamp.saturating_sub(last_access) >= RESOLUTION_NANOS
+}
 /// Pending distinct keys that make a `get` flush.
 pub(super) const FLUSH_AFTER_ACCESSES: usize = 64;
 /// The age of the oldest pending note that makes a `get` flush.
@@ -102,8 +111,7 @@ impl AccessLog {
     /// Notes an access now to `key`, whose recorded last use is `last_access`, unless that
     /// is recent; says whether the caller should flush.
     pub(super) fn record(&self, key: &str, last_access: i64) -> Flush {
-        let resolution = i64::try_from(RESOLUTION.as_nanos()).unwrap_or(i64::MAX);
-        if unix_nanos(SystemTime::now()).saturating_sub(last_access) < resolution {
+        if !is_news(last_access, unix_nanos(SystemTime::now())) {
             return Flush::No;
         }
         let stamp = self.stamp();

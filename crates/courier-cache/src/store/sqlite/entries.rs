@@ -6,6 +6,7 @@ use std::time::SystemTime;
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction};
 
+use super::access_log::is_news;
 use super::error::SqliteContext;
 use super::row::{NewRow, RowCodec, unix_nanos};
 use super::url_match::{FUNCTION, UrlFilter};
@@ -21,6 +22,8 @@ pub(super) struct RowVersion {
 }
 
 /// What reading a row found.
+// Returned once per read and moved once: boxing the hit would cost every hit an allocation.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Read {
     /// A readable, unexpired entry, and when it was last used (as recorded).
     Hit(CacheEntry, i64),
@@ -157,12 +160,16 @@ pub(super) fn insert(
     last_access: i64,
 ) -> Result<(), StoreError> {
     let doing = "writing an entry";
-    let existing: Option<i64> = tx
-        .prepare_cached("SELECT body_id FROM entries WHERE key = ?1")
-        .and_then(|mut select| select.query_row([&row.key], |row| row.get(0)).optional())
+    let existing: Option<(i64, i64)> = tx
+        .prepare_cached("SELECT body_id, last_access FROM entries WHERE key = ?1")
+        .and_then(|mut select| {
+            select
+                .query_row([&row.key], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()
+        })
         .doing(doing)?;
     let overwritten = match existing {
-        Some(body_id) => {
+        Some((body_id, _)) => {
             tx.prepare_cached("UPDATE bodies SET data = ?2 WHERE id = ?1")
                 .and_then(|mut update| update.execute((body_id, &row.body[..])))
                 .doing(doing)?
@@ -171,7 +178,7 @@ pub(super) fn insert(
         None => false,
     };
     let body_id = match existing {
-        Some(body_id) if overwritten => body_id,
+        Some((body_id, _)) if overwritten => body_id,
         // A new entry, or one whose body row went missing.
         _ => {
             tx.prepare_cached("INSERT INTO bodies (data) VALUES (?1)")
@@ -180,14 +187,24 @@ pub(super) fn insert(
             tx.last_insert_rowid()
         }
     };
-    let sql = if existing.is_some() {
-        "UPDATE entries SET url = ?2, metadata = ?3, body_id = ?4, size = ?5, priority = ?6,
-            expires_at = ?7, last_access = ?8
-         WHERE key = ?1"
-    } else {
-        "INSERT INTO entries
-            (key, url, metadata, body_id, size, priority, expires_at, last_access)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    let sql = match existing {
+        Some((_, recorded)) if is_news(recorded, last_access) => {
+            "UPDATE entries SET url = ?2, metadata = ?3, body_id = ?4, size = ?5, priority = ?6,
+                expires_at = ?7, last_access = ?8
+             WHERE key = ?1"
+        }
+        // Used less than a minute ago: the `last_access` index entry stays put. (`?8`
+        // keeps the parameters of the other statements.)
+        Some(_) => {
+            "UPDATE entries SET url = ?2, metadata = ?3, body_id = ?4, size = ?5, priority = ?6,
+                expires_at = ?7
+             WHERE key = ?1 AND ?8 IS NOT NULL"
+        }
+        None => {
+            "INSERT INTO entries
+                (key, url, metadata, body_id, size, priority, expires_at, last_access)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        }
     };
     tx.prepare_cached(sql)
         .and_then(|mut write| {
@@ -215,20 +232,21 @@ pub(super) fn update_metadata(
     last_access: i64,
 ) -> Result<bool, StoreError> {
     let doing = "updating entry metadata";
-    let stored: Option<Vec<u8>> = tx
-        .prepare_cached("SELECT metadata FROM entries WHERE key = ?1")
+    let stored: Option<(Vec<u8>, i64)> = tx
+        .prepare_cached("SELECT metadata, last_access FROM entries WHERE key = ?1")
         .and_then(|mut select| {
             select
                 .query_row([&metadata.key], |row| {
-                    Ok(match row.get_ref(0)? {
+                    let stored = match row.get_ref(0)? {
                         ValueRef::Blob(bytes) => bytes.to_vec(),
                         _ => Vec::new(),
-                    })
+                    };
+                    Ok((stored, row.get(1)?))
                 })
                 .optional()
         })
         .doing(doing)?;
-    let Some(stored) = stored else {
+    let Some((stored, recorded)) = stored else {
         return Ok(false);
     };
     let Some((old, digest)) = codec.decode_metadata(&metadata.key, &stored) else {
@@ -238,23 +256,28 @@ pub(super) fn update_metadata(
     metadata.body_len = old.body_len;
     let key = metadata.key.clone();
     let new = codec.encode_metadata(metadata, digest)?;
-    tx.prepare_cached(
+    let sql = if is_news(recorded, last_access) {
         "UPDATE entries SET url = ?2, metadata = ?3, size = ?4, priority = ?5,
             expires_at = ?6, last_access = ?7
-         WHERE key = ?1",
-    )
-    .and_then(|mut update| {
-        update.execute((
-            &key,
-            &new.url,
-            &new.metadata,
-            new.size,
-            new.priority,
-            new.expires_at,
-            last_access,
-        ))
-    })
-    .doing(doing)?;
+         WHERE key = ?1"
+    } else {
+        // Used less than a minute ago (see `set`).
+        "UPDATE entries SET url = ?2, metadata = ?3, size = ?4, priority = ?5, expires_at = ?6
+         WHERE key = ?1 AND ?7 IS NOT NULL"
+    };
+    tx.prepare_cached(sql)
+        .and_then(|mut update| {
+            update.execute((
+                &key,
+                &new.url,
+                &new.metadata,
+                new.size,
+                new.priority,
+                new.expires_at,
+                last_access,
+            ))
+        })
+        .doing(doing)?;
     Ok(true)
 }
 
