@@ -20,6 +20,8 @@
 //!   Redis Cluster.
 //! - `reqwest-middleware`: [`CacheMiddleware`](crate::CacheMiddleware), the cache as
 //!   reqwest-middleware middleware, for teams that keep their reqwest-middleware client.
+//! - `sqlite`: `store::SqliteStore`, entries in one SQLite database file (bundled SQLite,
+//!   WAL mode) that several processes can share, with LRU eviction.
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

@@ -45,7 +45,13 @@ fn main() {
         return;
     }
     let dir = tempfile::tempdir().expect("temporary directory");
-    let locations = [format!("file:{}", dir.path().join("files").display())];
+    let mut locations = vec![format!("file:{}", dir.path().join("files").display())];
+    if cfg!(feature = "sqlite") {
+        locations.push(format!(
+            "sqlite:{}",
+            dir.path().join("cache.sqlite").display()
+        ));
+    }
     for location in &locations {
         let summary = parent(location);
         println!("crash_safety {location}: {summary}");

@@ -126,3 +126,26 @@ async fn redis_store_on_a_cluster() {
         .expect("connect to the Redis Cluster");
     contract::run_all(&store).await;
 }
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = courier_cache::store::SqliteStore::open(dir.path().join("cache.sqlite"))
+        .await
+        .unwrap();
+    contract::run_all(&store).await;
+}
+
+#[cfg(feature = "sqlite")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_with_cipher() {
+    let dir = tempfile::tempdir().unwrap();
+    let cipher = XChaCha20Poly1305Cipher::new([0x5a; 32]).with_previous_key([0xa5; 32]);
+    let store = courier_cache::store::SqliteStore::builder(dir.path().join("cache.sqlite"))
+        .cipher(cipher)
+        .build()
+        .await
+        .unwrap();
+    contract::run_all(&store).await;
+}

@@ -89,7 +89,8 @@ fn text(bytes: &[u8]) -> String {
 async fn a_second_identical_get_is_served_from_the_cache() {
     let origin = Origin::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let store = format!("file:{}", dir.path().display());
+    // The default kind of store (SQLite), in a directory of the test's own.
+    let store = format!("sqlite:{}", dir.path().join("cache.sqlite").display());
     let url = origin.url("/countries");
 
     let first = courier(&["get", &url, "--store", &store, "-v"]).await;

@@ -63,6 +63,8 @@ mod memory;
 mod open;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 
 #[cfg(feature = "redis")]
 pub use self::redis::{RedisStore, RedisStoreBuilder};
@@ -74,6 +76,8 @@ pub use filter::{CleanFilter, MatchFilter};
 pub use location::StoreLocation;
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 pub use open::Store;
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteStore, SqliteStoreBuilder};
 
 /// A boxed, `Send` future: what [`CacheStore`] methods return, so the trait stays
 /// object-safe (`Arc<dyn CacheStore>`).

@@ -71,6 +71,9 @@ impl Store {
         let inner: Arc<dyn CacheStore> = match &location {
             StoreLocation::Memory => Arc::new(MemoryStore::new()),
             StoreLocation::File(dir) => Arc::new(FileStore::new(dir.clone())),
+            #[cfg(feature = "sqlite")]
+            StoreLocation::Sqlite(path) => Arc::new(super::SqliteStore::open(path.clone()).await?),
+            #[cfg(not(feature = "sqlite"))]
             StoreLocation::Sqlite(_) => return Err(feature_off(&location, "sqlite")),
             StoreLocation::Redb(_) => return Err(feature_off(&location, "redb")),
             #[cfg(feature = "redis")]
