@@ -35,7 +35,7 @@
 //! - [`Interceptor`], [`Next`], [`on_request`], [`on_response`], [`on_error`]: the chain.
 //! - [`Transport`], [`ReqwestTransport`], [`MockTransport`]: what sends.
 //! - [`Error`], [`ErrorKind`]: failures; [`CancelToken`]: cancellation.
-//! - [`interceptors`]: the interceptors courier ships ([`LogInterceptor`]).
+//! - [`interceptors`]: the interceptors courier ships ([`LogInterceptor`], [`AuthInterceptor`]).
 #![deny(missing_docs)]
 // Library code never unwraps: input from the network, a store or a user gets an `Error`.
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
@@ -71,6 +71,7 @@ pub use interceptor::{
     DetachedNext, Interceptor, Next, OnError, OnRequest, OnResponse, RequestFlow, on_error,
     on_request, on_response,
 };
+pub use interceptors::auth::AuthInterceptor;
 pub use interceptors::log::LogInterceptor;
 pub use interceptors::retry::RetryInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};
