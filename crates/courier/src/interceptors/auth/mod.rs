@@ -40,7 +40,9 @@
 //!   flight waits for it. When the token's expiry is known ([`Token::expires_at`], from
 //!   `expires_in` or the JWT `exp` claim), it is refreshed
 //!   [`refresh_margin`](AuthInterceptorBuilder::refresh_margin) (30 s) before it expires,
-//!   and no request is sent with it then.
+//!   and no request is sent with it then. If that refresh fails on the way (the token
+//!   endpoint is unreachable), requests go on with the token while it has not expired, and
+//!   it is not tried ahead again: the server's `401` triggers the next refresh.
 //! - **No loops.** A request is sent again at most once. If the server rejects the new
 //!   token too, the request fails with that second response: an error of kind
 //!   [`BadResponse`](crate::ErrorKind::BadResponse) with status `401` and the server's body.

@@ -72,6 +72,10 @@ struct State {
     generation: u64,
     flight: Option<Flight>,
     next_flight_id: u64,
+    /// The generation whose refresh ahead of expiry failed: it is not tried ahead again (the
+    /// token is used until it expires or is rejected), so an unreachable token endpoint
+    /// does not cost every request a refresh attempt.
+    ahead_failed: Option<u64>,
 }
 
 /// A refresh in flight, as waiters see it.
@@ -117,6 +121,7 @@ impl Session {
                 generation: 0,
                 flight: None,
                 next_flight_id: 0,
+                ahead_failed: None,
             }),
             loaded: AtomicBool::new(false),
             writer: tokio::sync::Mutex::new(()),
@@ -258,7 +263,10 @@ impl Session {
             let mut state = self.lock();
             match (&state.flight, &state.current) {
                 (Some(flight), _) => Step::Wait(flight.clone(), None),
-                (None, Some(current)) if current.is_due(self.now(), self.config.refresh_margin) => {
+                (None, Some(current))
+                    if state.ahead_failed != Some(current.generation)
+                        && current.is_due(self.now(), self.config.refresh_margin) =>
+                {
                     let current = Arc::clone(current);
                     let (flight, inline) = self.start_flight(&mut state, current, client, true);
                     Step::Wait(flight, inline)
@@ -361,6 +369,7 @@ impl Session {
         let landing = Landing {
             session: Arc::clone(self),
             flight: flight.id,
+            ahead,
             sender: Some(sender),
         };
         let session = Arc::clone(self);
@@ -438,7 +447,12 @@ impl Session {
             }
             Err(error) => {
                 tracing::warn!(target: "courier::auth", error = %error.error(), "token refresh failed; tokens kept");
-                end_flight(&mut self.lock(), landing.flight);
+                let mut state = self.lock();
+                end_flight(&mut state, landing.flight);
+                if landing.ahead {
+                    state.ahead_failed = Some(from.generation);
+                }
+                drop(state);
                 Outcome::Failed(Arc::new(error.into_error()))
             }
         };
@@ -488,6 +502,7 @@ fn end_flight(state: &mut State, flight: u64) {
 struct Landing {
     session: Arc<Session>,
     flight: u64,
+    ahead: bool,
     sender: Option<watch::Sender<Option<Outcome>>>,
 }
 
