@@ -21,7 +21,7 @@ use courier::interceptors::auth::{
     AuthInterceptor, AuthState, FileTokenStore, RefreshClient, RefreshError, SkipAuth, Token,
     TokenStore, refresh_fn,
 };
-use courier::{Client, ErrorKind, LogInterceptor};
+use courier::{ApiError, Client, LogInterceptor};
 use serde_json::json;
 
 // ----- 1. The client (the seed's `createDio`) -----
@@ -62,28 +62,9 @@ async fn refresh_token(current: Token, client: RefreshClient) -> Result<Token, R
     Ok(Token::from_token_response(response.json().await?)?)
 }
 
-// ----- 3. Error mapping (the seed's `_mapError`) -----
+// ----- 3. Error mapping (the seed's `_mapError`): courier's `ApiError` -----
 
-#[derive(Debug)]
-enum AppError {
-    Unauthorized,
-    Network,
-    Other(String),
-}
-
-impl From<courier::Error> for AppError {
-    fn from(error: courier::Error) -> Self {
-        match (error.kind(), error.status().map(|s| s.as_u16())) {
-            (ErrorKind::Unauthorized, _) | (ErrorKind::BadResponse, Some(401)) => {
-                AppError::Unauthorized
-            }
-            (ErrorKind::Connection | ErrorKind::ConnectTimeout, _) => AppError::Network,
-            _ => AppError::Other(error.to_string()),
-        }
-    }
-}
-
-async fn get_me(client: &Client) -> Result<String, AppError> {
+async fn get_me(client: &Client) -> Result<String, ApiError> {
     let me: serde_json::Value = client.get("me").send().await?.json().await?;
     Ok(me["name"].as_str().unwrap_or_default().to_owned())
 }
@@ -106,22 +87,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let auth = AuthInterceptor::builder(store.clone(), refresh_fn(refresh_token)).build()?;
     let client = create_client(&api.base_url, &auth)?;
 
-    // The app's screens follow the auth state.
+    // The app's screens follow the auth state (a `watch` receiver; a UI would await
+    // `states.changed()` in its own task).
     let mut states = auth.auth_state();
-    let screens = tokio::spawn(async move {
-        while states.changed().await.is_ok() {
-            let state = *states.borrow_and_update();
-            let screen = if state.is_authenticated() {
-                "home"
-            } else {
-                "sign-in"
-            };
-            println!("  [auth state] {state:?}: show the {screen} screen");
-        }
-    });
 
     println!("1. start-up: the store is read once");
     assert_eq!(auth.load().await, AuthState::Unauthenticated);
+    show_screen(&mut states);
 
     println!("2. sign in (a request that skips the auth interceptor)");
     let tokens = client
@@ -133,6 +105,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .json()
         .await?;
     auth.sign_in(Token::from_token_response(tokens)?).await?;
+    show_screen(&mut states);
     println!(
         "   me: {}",
         get_me(&client).await.map_err(|e| format!("{e:?}"))?
@@ -156,20 +129,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     api.revoke_session();
     api.expire_access_token();
     match get_me(&client).await {
-        Err(AppError::Unauthorized) => println!("   the request fails as Unauthorized"),
-        Err(AppError::Network) => println!("   unexpected: offline"),
-        Err(AppError::Other(message)) => println!("   unexpected: {message}"),
+        // A rejected refresh is `ErrorKind::Unauthorized`, which `ApiError` maps as a 401.
+        Err(ApiError::Unauthorized { .. }) => println!("   the request fails as Unauthorized"),
+        Err(other) => println!("   unexpected: {other}"),
         Ok(name) => println!("   unexpected: still signed in as {name}"),
     }
+    show_screen(&mut states);
     println!(
         "   tokens cleared: {}",
         store.load().await?.is_none() && auth.token().is_none()
     );
-
-    drop(client);
-    tokio::task::yield_now().await;
-    screens.abort();
     Ok(())
+}
+
+/// Prints the screen the app shows when the auth state changed.
+fn show_screen(states: &mut tokio::sync::watch::Receiver<AuthState>) {
+    if states.has_changed().unwrap_or(false) {
+        let state = *states.borrow_and_update();
+        let screen = if state.is_authenticated() {
+            "home"
+        } else {
+            "sign-in"
+        };
+        println!("  [auth state] {state:?}: show the {screen} screen");
+    }
 }
 
 // ----- The API, on 127.0.0.1 -----
