@@ -48,5 +48,6 @@ cargo run --locked -q -p courier --example tour > /dev/null
 cargo run --locked -q -p courier --example error_mapping > /dev/null
 cargo run --locked -q -p courier --example retry > /dev/null
 cargo run --locked -q -p courier --example typed_api > /dev/null
+cargo run --locked -q -p courier --example auth > /dev/null
 cargo run --locked -q -p courier-cache --example offline_first > /dev/null
 cargo run --locked -q -p courier-cache --example per_request_policy > /dev/null

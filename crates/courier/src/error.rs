@@ -64,6 +64,11 @@ pub enum ErrorKind {
     Redirect,
     /// Reading or writing a local file failed (a multipart file, a download target).
     Io,
+    /// The request needs credentials the client no longer has: the token refresh was
+    /// rejected (the session ended and the tokens were cleared) or the user signed out while
+    /// the request waited. Show the sign-in screen; sending again will not help. See
+    /// [`AuthInterceptor`](crate::AuthInterceptor).
+    Unauthorized,
 }
 
 impl ErrorKind {
@@ -93,6 +98,7 @@ impl ErrorKind {
             Self::InvalidRequest => "invalid request",
             Self::Redirect => "redirect error",
             Self::Io => "local I/O error",
+            Self::Unauthorized => "unauthorized",
         }
     }
 }

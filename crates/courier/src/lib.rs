@@ -35,7 +35,8 @@
 //! - [`Interceptor`], [`Next`], [`on_request`], [`on_response`], [`on_error`]: the chain.
 //! - [`Transport`], [`ReqwestTransport`], [`MockTransport`]: what sends.
 //! - [`Error`], [`ErrorKind`]: failures; [`CancelToken`]: cancellation.
-//! - [`interceptors`]: the interceptors courier ships ([`LogInterceptor`]).
+//! - [`interceptors`]: the interceptors courier ships ([`LogInterceptor`], [`AuthInterceptor`],
+//!   the retry interceptor).
 //! - [`api`]: typed API clients generated from an annotated trait (Retrofit's typed APIs).
 #![deny(missing_docs)]
 // Library code never unwraps: input from the network, a store or a user gets an `Error`.
@@ -75,6 +76,7 @@ pub use interceptor::{
     DetachedNext, Interceptor, Next, OnError, OnRequest, OnResponse, RequestFlow, on_error,
     on_request, on_response,
 };
+pub use interceptors::auth::AuthInterceptor;
 pub use interceptors::log::LogInterceptor;
 pub use interceptors::retry::RetryInterceptor;
 pub use mock::{Mock, MockTransport, ResponseTemplate};

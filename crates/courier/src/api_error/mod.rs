@@ -31,7 +31,7 @@ use crate::{Error, ErrorKind, Response};
 /// | cancelled | [`Cancelled`](ApiError::Cancelled) |
 /// | certificate rejected or pin mismatch | [`BadCertificate`](ApiError::BadCertificate) |
 /// | 400, 422 | [`Validation`](ApiError::Validation) |
-/// | 401 | [`Unauthorized`](ApiError::Unauthorized) |
+/// | 401, or [`ErrorKind::Unauthorized`] (the auth interceptor's refresh was rejected) | [`Unauthorized`](ApiError::Unauthorized) |
 /// | 403 | [`Forbidden`](ApiError::Forbidden) |
 /// | 404, 410 | [`NotFound`](ApiError::NotFound) |
 /// | 409 | [`Conflict`](ApiError::Conflict) |
@@ -262,6 +262,7 @@ impl From<&Error> for ApiError {
             kind if kind.is_timeout() => ApiError::Timeout { kind },
             ErrorKind::Cancelled => ApiError::Cancelled,
             ErrorKind::BadCertificate => ApiError::BadCertificate,
+            ErrorKind::Unauthorized => ApiError::Unauthorized { problem: None },
             ErrorKind::Decode => ApiError::Decode {
                 message: error.to_string(),
             },
@@ -371,6 +372,10 @@ mod tests {
         assert_eq!(
             ApiError::from(Error::new(ErrorKind::BadCertificate)),
             ApiError::BadCertificate
+        );
+        assert_eq!(
+            ApiError::from(Error::new(ErrorKind::Unauthorized)),
+            ApiError::Unauthorized { problem: None }
         );
         assert!(matches!(
             ApiError::from(Error::new(ErrorKind::Redirect)),

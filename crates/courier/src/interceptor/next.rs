@@ -81,6 +81,11 @@ impl<'a> Next<'a> {
         }
     }
 
+    /// The client this chain belongs to (its base URL, a handle for calls of its own).
+    pub(crate) fn client(&self) -> &'a Client {
+        self.client
+    }
+
     /// Runs the rest of the chain on `request`.
     ///
     /// The future is the next interceptor's (or the transport's) boxed future itself, not a

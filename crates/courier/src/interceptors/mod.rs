@@ -1,4 +1,5 @@
 //! The interceptors courier ships.
 
+pub mod auth;
 pub mod log;
 pub mod retry;

@@ -113,7 +113,10 @@ async fn cached_get(
 /// Where the demo's cache lives: the embedded default store in a fresh temporary
 /// directory, removed when the demo ends.
 fn demo_store_location(directory: &tempfile::TempDir) -> String {
-    format!("sqlite:{}", directory.path().join("http-cache.sqlite").display())
+    format!(
+        "sqlite:{}",
+        directory.path().join("http-cache.sqlite").display()
+    )
 }
 
 fn tempfile_directory() -> anyhow::Result<tempfile::TempDir> {
