@@ -227,3 +227,23 @@ async fn the_proxy_caches_and_drops_hop_by_hop_headers() {
     assert_eq!(origin.requests.load(Ordering::SeqCst), 1);
     assert_eq!(origin.hop_headers_seen.load(Ordering::SeqCst), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_shows_every_feature_working() {
+    let demo = courier(&["demo"]).await;
+    assert!(demo.status.success(), "{}", text(&demo.stderr));
+    let table = text(&demo.stdout);
+    for (step, outcome) in [
+        ("again: hit", "courier; hit"),
+        ("revalidated (304)", "fwd-status=304"),
+        ("503, retried, 200", "200"),
+        ("token expired", "50 x 200, 1 token refresh"),
+        ("served stale", "fwd=stale"),
+    ] {
+        let line = table
+            .lines()
+            .find(|line| line.contains(step))
+            .unwrap_or_else(|| panic!("no {step:?} step in\n{table}"));
+        assert!(line.contains(outcome), "{line}");
+    }
+}

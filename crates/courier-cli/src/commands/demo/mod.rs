@@ -4,9 +4,13 @@
 mod origin;
 
 use std::process::ExitCode;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use courier::Client;
+use courier::interceptors::auth::{
+    AuthInterceptor, MemoryTokenStore, RefreshClient, RefreshError, Token, refresh_fn,
+};
 use courier::interceptors::retry::{Backoff, RetryInterceptor};
 use courier_cache::store::Store;
 use courier_cache::{CacheInterceptor, CacheOptions, CacheStatus};
@@ -69,6 +73,7 @@ async fn walk() -> anyhow::Result<Vec<Step>> {
     ] {
         steps.push(cached_get(&client, &origin, name, path).await?);
     }
+    steps.push(concurrent_refresh(&origin).await?);
     origin.stop().await;
     steps.push(
         cached_get(
@@ -105,6 +110,44 @@ async fn cached_get(
                 |status| status.to_header_value("courier")
             )
         ),
+        origin_requests: origin.requests() - before,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// 50 requests at once with an access token the server has expired: one refresh, then all
+/// 50 succeed with the new token.
+async fn concurrent_refresh(origin: &Origin) -> anyhow::Result<Step> {
+    let store = MemoryTokenStore::new();
+    let refresh = refresh_fn(|current: Token, client: RefreshClient| async move {
+        let response = client
+            .post("auth/refresh")
+            .json(&serde_json::json!({ "refresh_token": current.refresh_token() }))
+            .send()
+            .await?;
+        Ok::<_, RefreshError>(Token::from_token_response(response.json().await?)?)
+    });
+    let auth = AuthInterceptor::builder(store, refresh).build()?;
+    let client = Client::builder()
+        .base_url(origin.url())
+        .no_proxy()
+        .interceptor(auth.clone())
+        .build()?;
+    auth.sign_in(Token::new("access-0").with_refresh_token("refresh-0"))
+        .await?;
+    let before = origin.requests();
+    let refreshes_before = origin.counters.refreshes.load(Ordering::SeqCst);
+    let started = Instant::now();
+    let calls = (0..50).map(|_| async {
+        client.get("me").send().await?.bytes().await?;
+        Ok::<_, courier::Error>(())
+    });
+    let results = futures_util::future::join_all(calls).await;
+    let succeeded = results.iter().filter(|result| result.is_ok()).count();
+    let refreshes = origin.counters.refreshes.load(Ordering::SeqCst) - refreshes_before;
+    Ok(Step {
+        name: "50 concurrent GET /me, token expired",
+        outcome: format!("{succeeded} x 200, {refreshes} token refresh"),
         origin_requests: origin.requests() - before,
         elapsed: started.elapsed(),
     })

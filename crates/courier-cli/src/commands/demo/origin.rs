@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::sync::oneshot;
 
 /// Requests that reached the origin, per route.
@@ -15,6 +15,11 @@ use tokio::sync::oneshot;
 pub(super) struct Counters {
     pub(super) total: AtomicUsize,
     pub(super) flaky: AtomicUsize,
+    /// Calls to `POST /auth/refresh`.
+    pub(super) refreshes: AtomicUsize,
+    /// The access token `/me` accepts now: `access-N` after the N-th refresh. The client
+    /// starts with `access-0`, which the server has already expired.
+    pub(super) token_generation: AtomicUsize,
 }
 
 /// A running origin; stopped (connections refused) by [`Origin::stop`] or on drop.
@@ -78,8 +83,9 @@ fn routes(counters: Arc<Counters>) -> Router {
         counters.clone(),
         counters.clone(),
         counters.clone(),
-        counters,
+        counters.clone(),
     );
+    let (e, f) = (counters.clone(), counters);
     Router::new()
         // Fresh for ten minutes.
         .route(
@@ -119,6 +125,41 @@ fn routes(counters: Arc<Counters>) -> Router {
                         [("cache-control", "max-age=0")],
                         r#"["courier 1.0 is out"]"#,
                     )
+                }
+            }),
+        )
+        // Only the current access token is accepted.
+        .route(
+            "/me",
+            get(move |headers: HeaderMap| {
+                count(&e);
+                let expected = format!(
+                    "Bearer access-{}",
+                    e.token_generation.load(Ordering::SeqCst) + 1
+                );
+                async move {
+                    let sent = headers.get("authorization").and_then(|v| v.to_str().ok());
+                    if sent == Some(expected.as_str()) {
+                        r#"{"name":"Ada"}"#.into_response()
+                    } else {
+                        StatusCode::UNAUTHORIZED.into_response()
+                    }
+                }
+            }),
+        )
+        // Rotates the tokens: a new access token and a new (single-use) refresh token.
+        .route(
+            "/auth/refresh",
+            post(move || {
+                count(&f);
+                f.refreshes.fetch_add(1, Ordering::SeqCst);
+                let generation = f.token_generation.fetch_add(1, Ordering::SeqCst) + 2;
+                async move {
+                    axum::Json(serde_json::json!({
+                        "access_token": format!("access-{generation}"),
+                        "refresh_token": format!("refresh-{generation}"),
+                        "expires_in": 3600
+                    }))
                 }
             }),
         )
