@@ -18,7 +18,7 @@
 //!   crates.
 //! - `redis`: `store::RedisStore`, a cache shared by many instances on a Redis server or a
 //!   Redis Cluster.
-//! - `reqwest-middleware`: [`CacheMiddleware`](crate::CacheMiddleware), the cache as
+//! - `reqwest-middleware`: [`CacheMiddleware`], the cache as
 //!   reqwest-middleware middleware, for teams that keep their reqwest-middleware client.
 //! - `sqlite`: `store::SqliteStore`, entries in one SQLite database file (bundled SQLite,
 //!   WAL mode) that several processes can share, with LRU eviction.
