@@ -48,7 +48,8 @@ impl Origin {
             .route(
                 "/down",
                 get(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
-            );
+            )
+            .route("/file.bin", get(|| async { vec![7u8; 300_000] }));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
@@ -246,4 +247,42 @@ async fn the_demo_shows_every_feature_working() {
             .unwrap_or_else(|| panic!("no {step:?} step in\n{table}"));
         assert!(line.contains(outcome), "{line}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn download_writes_the_file_and_leaves_nothing_beside_it() {
+    let origin = Origin::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    let output = courier(&[
+        "download",
+        &origin.url("/file.bin"),
+        "-o",
+        target.to_str().unwrap(),
+        "--quiet",
+    ])
+    .await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(std::fs::read(&target).unwrap(), vec![7u8; 300_000]);
+    assert!(
+        text(&output.stderr).contains("300000 bytes"),
+        "{}",
+        text(&output.stderr)
+    );
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["file.bin"], "no temporary or sidecar file left");
+
+    let missing = courier(&[
+        "download",
+        &origin.url("/missing"),
+        "-o",
+        dir.path().join("x").to_str().unwrap(),
+        "--quiet",
+    ])
+    .await;
+    assert_eq!(missing.status.code(), Some(6));
+    assert!(!dir.path().join("x").exists());
 }

@@ -21,6 +21,7 @@ use courier::interceptors::auth::{
     AuthInterceptor, AuthState, FileTokenStore, RefreshClient, RefreshError, SkipAuth, Token,
     TokenStore, refresh_fn,
 };
+use courier::interceptors::retry::RetryInterceptor;
 use courier::{ApiError, Client, LogInterceptor};
 use serde_json::json;
 
@@ -38,7 +39,10 @@ fn create_client(base_url: &str, auth: &AuthInterceptor) -> courier::Result<Clie
         .default_header("x-app-version", "2.1.0")
         .no_proxy()
         // First: it sees every request, adds the token, and sends again after a refresh.
-        .interceptor(auth.clone());
+        .interceptor(auth.clone())
+        // Then retries: each attempt carries the current token; 1 s, 2 s, 4 s as in the seed
+        // (with full jitter), only for idempotent requests, `Retry-After` honoured.
+        .interceptor(RetryInterceptor::builder().build()?);
     if cfg!(debug_assertions) {
         // After it: logs each attempt and the refresh call, with the tokens redacted.
         builder = builder.interceptor(LogInterceptor::new());
