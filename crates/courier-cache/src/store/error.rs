@@ -57,6 +57,10 @@ pub enum StoreErrorKind {
     Cipher,
     /// Anything else a backend reports (a task panicked, a server refused).
     Backend,
+    /// The backing storage is held by someone else right now (another process has the
+    /// database file open and locked); the same call may work once it lets go, and a caller
+    /// can fall back to another store meanwhile.
+    Unavailable,
 }
 
 impl fmt::Display for StoreErrorKind {
@@ -67,6 +71,7 @@ impl fmt::Display for StoreErrorKind {
             StoreErrorKind::Closed => "closed",
             StoreErrorKind::Cipher => "cipher",
             StoreErrorKind::Backend => "backend",
+            StoreErrorKind::Unavailable => "unavailable",
         })
     }
 }

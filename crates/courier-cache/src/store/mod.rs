@@ -59,6 +59,8 @@ mod file;
 mod filter;
 mod lru;
 mod memory;
+#[cfg(feature = "redb")]
+mod redb;
 
 pub use backup::BackupStore;
 pub use encrypted::EncryptedStore;
@@ -66,6 +68,8 @@ pub use error::{StoreError, StoreErrorKind};
 pub use file::{FileStore, FileStoreBuilder};
 pub use filter::{CleanFilter, MatchFilter};
 pub use memory::{MemoryStore, MemoryStoreBuilder};
+#[cfg(feature = "redb")]
+pub use redb::{RedbStore, RedbStoreBuilder};
 
 /// A boxed, `Send` future: what [`CacheStore`] methods return, so the trait stays
 /// object-safe (`Arc<dyn CacheStore>`).

@@ -1,0 +1,314 @@
+//! The tables of a [`RedbStore`](super::RedbStore) file, and the writes that keep them
+//! consistent with each other.
+//!
+//! | table | key | value |
+//! |---|---|---|
+//! | `metadata` | entry key | detached entry frame ([`encode_detached`]) naming its body by a [`BodyDigest`] |
+//! | `bodies` | entry key | body bytes |
+//! | `records` | entry key | `(last use tick, deadline in ns since the epoch, priority byte)` |
+//! | `by_last_use` | `(last use tick, entry key)` | `()`: least recently used first |
+//! | `by_deadline` | `(deadline in ns since the epoch, entry key)` | `()`: entries with a deadline, soonest first |
+//! | `stats` | name | `u64`: `total_bytes`, `layout` |
+//!
+//! The frame is the authority on an entry (it is checksummed and checked on every read); a
+//! record is its index row, so eviction, [`exists`](crate::store::CacheStore::exists) and
+//! [`clean`](crate::store::CacheStore::clean) never decode frames.
+//!
+//! [`encode_detached`]: crate::entry::encoding::encode_detached
+//! [`BodyDigest`]: crate::entry::encoding::BodyDigest
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use redb::{
+    ReadTransaction, ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction,
+};
+
+use super::failure::Failure;
+use crate::entry::Priority;
+use crate::store::{StoreError, StoreErrorKind};
+
+/// Entry key → detached metadata frame.
+pub(super) const METADATA: TableDefinition<'static, &str, &[u8]> =
+    TableDefinition::new("metadata");
+/// Entry key → body bytes.
+pub(super) const BODIES: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("bodies");
+/// Entry key → [`RecordRow`].
+pub(super) const RECORDS: TableDefinition<'static, &str, RecordRow> =
+    TableDefinition::new("records");
+/// `(last use tick, key)`: the eviction order.
+pub(super) const BY_LAST_USE: TableDefinition<'static, (u64, &str), ()> =
+    TableDefinition::new("by_last_use");
+/// `(deadline, key)` for entries with a deadline: what `clean(expired)` ranges over.
+pub(super) const BY_DEADLINE: TableDefinition<'static, (i128, &str), ()> =
+    TableDefinition::new("by_deadline");
+/// Store-wide numbers.
+pub(super) const STATS: TableDefinition<'static, &str, u64> = TableDefinition::new("stats");
+
+/// `stats` row: the sum of [`entry_size`] over the stored entries.
+const TOTAL_BYTES: &str = "total_bytes";
+/// `stats` row: the table layout this file was written with.
+const LAYOUT: &str = "layout";
+/// The table layout this build writes and reads.
+pub(super) const LAYOUT_VERSION: u64 = 1;
+
+/// A record as stored: `(last use tick, deadline, priority byte)`.
+pub(super) type RecordRow = (u64, Option<i128>, u8);
+
+/// An entry's index row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Record {
+    /// When the entry was last written or read, on the store's use clock.
+    pub(super) last_use: u64,
+    /// The deletion deadline, in nanoseconds since the Unix epoch.
+    pub(super) deadline: Option<i128>,
+    pub(super) priority: Priority,
+}
+
+impl Record {
+    pub(super) fn new(last_use: u64, expires_at: Option<SystemTime>, priority: Priority) -> Self {
+        Record {
+            last_use,
+            deadline: expires_at.map(nanos_since_epoch),
+            priority,
+        }
+    }
+
+    fn to_row(self) -> RecordRow {
+        (self.last_use, self.deadline, self.priority.as_u8())
+    }
+
+    /// The record of `row`, unless its priority byte is not one.
+    pub(super) fn from_row((last_use, deadline, priority): RecordRow) -> Option<Self> {
+        Some(Record {
+            last_use,
+            deadline,
+            priority: Priority::from_u8(priority)?,
+        })
+    }
+}
+
+/// Whether a row's deadline has passed at `now` (`deadline <= now`).
+pub(super) fn is_expired((_, deadline, _): RecordRow, now: SystemTime) -> bool {
+    deadline.is_some_and(|deadline| deadline <= nanos_since_epoch(now))
+}
+
+/// `time` as signed nanoseconds since the Unix epoch: exact for every time a deadline can
+/// sensibly hold, and ordered like the times.
+pub(super) fn nanos_since_epoch(time: SystemTime) -> i128 {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => i128::try_from(after.as_nanos()).unwrap_or(i128::MAX),
+        Err(before) => i128::try_from(before.duration().as_nanos()).map_or(i128::MIN, |n| -n),
+    }
+}
+
+/// What an entry counts towards the size cap: its key, metadata frame and body, as stored
+/// (redb's own page overhead is not counted).
+pub(super) fn entry_size(key: &str, frame_len: usize, body_len: usize) -> u64 {
+    (key.len() + frame_len + body_len) as u64
+}
+
+/// The running total as of `txn`.
+pub(super) fn read_total_bytes(txn: &ReadTransaction) -> Result<u64, Failure> {
+    let stats = txn.open_table(STATS)?;
+    Ok(stats.get(TOTAL_BYTES)?.map_or(0, |row| row.value()))
+}
+
+/// The tables open in one write transaction, with the running total.
+pub(super) struct Tables<'txn> {
+    pub(super) metadata: Table<'txn, &'static str, &'static [u8]>,
+    pub(super) bodies: Table<'txn, &'static str, &'static [u8]>,
+    pub(super) records: Table<'txn, &'static str, RecordRow>,
+    pub(super) by_last_use: Table<'txn, (u64, &'static str), ()>,
+    pub(super) by_deadline: Table<'txn, (i128, &'static str), ()>,
+    stats: Table<'txn, &'static str, u64>,
+    total_bytes: u64,
+    total_changed: bool,
+}
+
+impl<'txn> Tables<'txn> {
+    /// Opens (creating on first use) every table in `txn`.
+    pub(super) fn open(txn: &'txn WriteTransaction) -> Result<Self, Failure> {
+        let stats = txn.open_table(STATS)?;
+        let total_bytes = stats.get(TOTAL_BYTES)?.map_or(0, |row| row.value());
+        Ok(Tables {
+            metadata: txn.open_table(METADATA)?,
+            bodies: txn.open_table(BODIES)?,
+            records: txn.open_table(RECORDS)?,
+            by_last_use: txn.open_table(BY_LAST_USE)?,
+            by_deadline: txn.open_table(BY_DEADLINE)?,
+            stats,
+            total_bytes,
+            total_changed: false,
+        })
+    }
+
+    /// Readies a file just opened: checks (or, in a new file, writes) the layout version
+    /// and evicts down to `max_bytes` (the cap may have shrunk since the last run). Returns
+    /// the latest use tick, where the use clock resumes.
+    pub(super) fn prepare(&mut self, max_bytes: u64) -> Result<u64, Failure> {
+        let layout = self.stats.get(LAYOUT)?.map(|row| row.value());
+        match layout {
+            None => {
+                self.stats.insert(LAYOUT, LAYOUT_VERSION)?;
+            }
+            Some(LAYOUT_VERSION) => {}
+            Some(other) => {
+                return Err(StoreError::new(
+                    StoreErrorKind::Corrupt,
+                    format!(
+                        "the redb file has table layout {other}; this build reads layout {LAYOUT_VERSION}"
+                    ),
+                )
+                .into());
+            }
+        }
+        self.evict(max_bytes, None)?;
+        let last = self.by_last_use.last()?;
+        Ok(last.map_or(0, |(order, _)| order.value().0))
+    }
+
+    /// The sum of [`entry_size`] over the stored entries.
+    pub(super) fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    /// Writes the running total back; call before committing.
+    pub(super) fn finish(mut self) -> Result<(), Failure> {
+        if self.total_changed {
+            self.stats.insert(TOTAL_BYTES, self.total_bytes)?;
+        }
+        Ok(())
+    }
+
+    fn account(&mut self, added: u64, removed: u64) {
+        if added != removed {
+            self.total_bytes = self.total_bytes.saturating_add(added).saturating_sub(removed);
+            self.total_changed = true;
+        }
+    }
+
+    /// Stores an entry under `key`, replacing whatever was there.
+    pub(super) fn insert(
+        &mut self,
+        key: &str,
+        frame: &[u8],
+        body: &[u8],
+        record: Record,
+    ) -> Result<(), Failure> {
+        let old_frame = self.metadata.insert(key, frame)?.map(|old| old.value().len());
+        let old_body = self.bodies.insert(key, body)?.map(|old| old.value().len());
+        let old_record = self.records.insert(key, record.to_row())?.map(|old| old.value());
+        self.unindex(key, old_record)?;
+        self.index(key, record)?;
+        let removed = stored_size(key, old_frame, old_body);
+        self.account(entry_size(key, frame.len(), body.len()), removed);
+        Ok(())
+    }
+
+    /// Replaces the metadata frame and record of `key`, leaving its body alone.
+    pub(super) fn replace_metadata(
+        &mut self,
+        key: &str,
+        frame: &[u8],
+        record: Record,
+    ) -> Result<(), Failure> {
+        let old_frame = self.metadata.insert(key, frame)?.map(|old| old.value().len());
+        let old_record = self.records.insert(key, record.to_row())?.map(|old| old.value());
+        self.unindex(key, old_record)?;
+        self.index(key, record)?;
+        let removed = stored_size(key, old_frame, None);
+        self.account(entry_size(key, frame.len(), 0), removed);
+        Ok(())
+    }
+
+    /// Removes every row of `key`; returns whether there was any.
+    pub(super) fn remove(&mut self, key: &str) -> Result<bool, Failure> {
+        let old_frame = self.metadata.remove(key)?.map(|old| old.value().len());
+        let old_body = self.bodies.remove(key)?.map(|old| old.value().len());
+        let old_record = self.records.remove(key)?.map(|old| old.value());
+        self.unindex(key, old_record)?;
+        let removed = stored_size(key, old_frame, old_body);
+        self.account(0, removed);
+        Ok(old_frame.is_some() || old_body.is_some() || old_record.is_some())
+    }
+
+    /// Removes every entry; returns how many there were.
+    pub(super) fn remove_all(&mut self) -> Result<usize, Failure> {
+        let count = usize::try_from(self.metadata.len()?).unwrap_or(usize::MAX);
+        self.metadata.retain(|_, _| false)?;
+        self.bodies.retain(|_, _| false)?;
+        self.records.retain(|_, _| false)?;
+        self.by_last_use.retain(|_, _| false)?;
+        self.by_deadline.retain(|_, _| false)?;
+        let total = self.total_bytes;
+        self.account(0, total);
+        Ok(count)
+    }
+
+    /// Moves `key` to `tick` in the eviction order, if it is stored and was last used
+    /// before.
+    pub(super) fn record_use(&mut self, key: &str, tick: u64) -> Result<(), Failure> {
+        let Some(row) = self.records.get(key)?.map(|row| row.value()) else {
+            return Ok(());
+        };
+        let (last_use, deadline, priority) = row;
+        if last_use >= tick {
+            return Ok(());
+        }
+        self.by_last_use.remove((last_use, key))?;
+        self.by_last_use.insert((tick, key), ())?;
+        self.records.insert(key, (tick, deadline, priority))?;
+        Ok(())
+    }
+
+    fn index(&mut self, key: &str, record: Record) -> Result<(), Failure> {
+        self.by_last_use.insert((record.last_use, key), ())?;
+        if let Some(deadline) = record.deadline {
+            self.by_deadline.insert((deadline, key), ())?;
+        }
+        Ok(())
+    }
+
+    fn unindex(&mut self, key: &str, row: Option<RecordRow>) -> Result<(), Failure> {
+        if let Some((last_use, deadline, _)) = row {
+            self.by_last_use.remove((last_use, key))?;
+            if let Some(deadline) = deadline {
+                self.by_deadline.remove((deadline, key))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a stored entry counted for, from the lengths of the rows it had.
+fn stored_size(key: &str, frame_len: Option<usize>, body_len: Option<usize>) -> u64 {
+    // The key counts with the frame, so the total is exactly the sum over the rows present.
+    frame_len.map_or(0, |len| entry_size(key, len, 0)) + body_len.map_or(0, |len| len as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn nanos_are_ordered_like_times_around_the_epoch() {
+        let times = [
+            UNIX_EPOCH - Duration::from_secs(1),
+            UNIX_EPOCH - Duration::from_nanos(1),
+            UNIX_EPOCH,
+            UNIX_EPOCH + Duration::from_nanos(1),
+            UNIX_EPOCH + Duration::new(1_700_000_000, 250_000_000),
+        ];
+        let nanos: Vec<i128> = times.iter().map(|t| nanos_since_epoch(*t)).collect();
+        assert!(nanos.windows(2).all(|w| w[0] < w[1]), "{nanos:?}");
+        assert_eq!(nanos[2], 0);
+    }
+
+    #[test]
+    fn records_round_trip_and_reject_unknown_priorities() {
+        let record = Record::new(7, Some(UNIX_EPOCH), Priority::High);
+        assert_eq!(Record::from_row(record.to_row()), Some(record));
+        assert_eq!(Record::from_row((7, None, 9)), None);
+    }
+}
