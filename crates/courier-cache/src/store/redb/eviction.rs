@@ -19,10 +19,7 @@ impl Tables<'_> {
             let Some((last_use, key)) = self.least_recently_used(keep)? else {
                 break;
             };
-            let current = self
-                .records
-                .get(key.as_str())?
-                .map(|row| row.value().0);
+            let current = self.records.get(key.as_str())?.map(|row| row.value().0);
             if current == Some(last_use) {
                 self.remove(&key)?;
                 evicted += 1;

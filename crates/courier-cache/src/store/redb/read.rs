@@ -10,6 +10,10 @@ use crate::entry::encoding;
 use crate::entry::{CacheEntry, EntryMetadata};
 
 /// What is stored under a key, for a reader.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "returned once per read and unpacked at once; boxing would allocate per hit"
+)]
 pub(super) enum Stored {
     /// Nothing, or an entry past its deadline.
     Absent,

@@ -15,9 +15,7 @@ use super::tables::{self, BODIES, METADATA, RECORDS, Record, Tables};
 use super::uses::PendingUses;
 use crate::entry::encoding::{self, BodyDigest};
 use crate::entry::{CacheEntry, EntryMetadata};
-use crate::store::{
-    BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, StoreErrorKind,
-};
+use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, StoreErrorKind};
 
 /// A [`CacheStore`] in one [redb](https://docs.rs/redb) database file: ACID writes, a total
 /// size cap with least-recently-used eviction, and metadata kept apart from bodies.
@@ -246,7 +244,7 @@ impl RedbStore {
     pub async fn total_bytes(&self) -> Result<u64, StoreError> {
         self.run(|_, db| {
             let txn = db.begin_read()?;
-            Ok(tables::read_total_bytes(&txn)?)
+            tables::read_total_bytes(&txn)
         })
         .await
     }
@@ -311,7 +309,12 @@ impl Inner {
         Ok(value)
     }
 
-    fn get(&self, db: &Database, key: &str, now: SystemTime) -> Result<Option<CacheEntry>, Failure> {
+    fn get(
+        &self,
+        db: &Database,
+        key: &str,
+        now: SystemTime,
+    ) -> Result<Option<CacheEntry>, Failure> {
         let stored = {
             let txn = db.begin_read()?;
             let metadata = txn.open_table(METADATA)?;
@@ -357,8 +360,14 @@ impl Inner {
         let frame = encoding::encode_detached(&metadata, BodyDigest::of(&body)).map_err(|err| {
             StoreError::with_source(StoreErrorKind::Backend, "encoding entry metadata", err)
         })?;
-        let too_large = tables::entry_size(key, frame.len(), body.len()) > self.max_entry_bytes;
-        let record = Record::new(self.next_tick(), metadata.expires_at, metadata.priority);
+        let size = tables::entry_size(key, frame.len(), body.len());
+        let too_large = size > self.max_entry_bytes;
+        let record = Record::new(
+            self.next_tick(),
+            metadata.expires_at,
+            metadata.priority,
+            size,
+        );
         self.write(db, |tables| {
             if too_large {
                 tables.remove(key)?;
@@ -371,7 +380,7 @@ impl Inner {
     }
 
     fn update_metadata(&self, db: &Database, mut metadata: EntryMetadata) -> Result<bool, Failure> {
-        let record = Record::new(self.next_tick(), metadata.expires_at, metadata.priority);
+        let tick = self.next_tick();
         self.write(db, |tables| {
             let key = metadata.key.as_str();
             let old = tables
@@ -391,6 +400,8 @@ impl Inner {
             let frame = encoding::encode_detached(&metadata, digest).map_err(|err| {
                 StoreError::with_source(StoreErrorKind::Backend, "encoding entry metadata", err)
             })?;
+            let size = tables::entry_size(key, frame.len(), body_len(digest));
+            let record = Record::new(tick, metadata.expires_at, metadata.priority, size);
             tables.replace_metadata(key, &frame, record)?;
             tables.evict(self.max_bytes, Some(key))?;
             Ok(true)
@@ -482,6 +493,11 @@ impl Inner {
         }
         self.write(db, |_| Ok(()))
     }
+}
+
+/// The length of the body `digest` names, as the `usize` it was stored from.
+fn body_len(digest: BodyDigest) -> usize {
+    usize::try_from(digest.len()).unwrap_or(usize::MAX)
 }
 
 impl Drop for Inner {

@@ -5,14 +5,16 @@
 //! |---|---|---|
 //! | `metadata` | entry key | detached entry frame ([`encode_detached`]) naming its body by a [`BodyDigest`] |
 //! | `bodies` | entry key | body bytes |
-//! | `records` | entry key | `(last use tick, deadline in ns since the epoch, priority byte)` |
+//! | `records` | entry key | `(last use tick, deadline in ns since the epoch, priority byte, size)` |
 //! | `by_last_use` | `(last use tick, entry key)` | `()`: least recently used first |
 //! | `by_deadline` | `(deadline in ns since the epoch, entry key)` | `()`: entries with a deadline, soonest first |
 //! | `stats` | name | `u64`: `total_bytes`, `layout` |
 //!
 //! The frame is the authority on an entry (it is checksummed and checked on every read); a
 //! record is its index row, so eviction, [`exists`](crate::store::CacheStore::exists) and
-//! [`clean`](crate::store::CacheStore::clean) never decode frames.
+//! [`clean`](crate::store::CacheStore::clean) never decode frames. The record also keeps the
+//! size the entry was counted with, so removing an entry whose values were damaged on disk
+//! (a different length) still takes exactly that off the running total.
 //!
 //! [`encode_detached`]: crate::entry::encoding::encode_detached
 //! [`BodyDigest`]: crate::entry::encoding::BodyDigest
@@ -28,8 +30,7 @@ use crate::entry::Priority;
 use crate::store::{StoreError, StoreErrorKind};
 
 /// Entry key → detached metadata frame.
-pub(super) const METADATA: TableDefinition<'static, &str, &[u8]> =
-    TableDefinition::new("metadata");
+pub(super) const METADATA: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("metadata");
 /// Entry key → body bytes.
 pub(super) const BODIES: TableDefinition<'static, &str, &[u8]> = TableDefinition::new("bodies");
 /// Entry key → [`RecordRow`].
@@ -51,8 +52,8 @@ const LAYOUT: &str = "layout";
 /// The table layout this build writes and reads.
 pub(super) const LAYOUT_VERSION: u64 = 1;
 
-/// A record as stored: `(last use tick, deadline, priority byte)`.
-pub(super) type RecordRow = (u64, Option<i128>, u8);
+/// A record as stored: `(last use tick, deadline, priority byte, size)`.
+pub(super) type RecordRow = (u64, Option<i128>, u8, u64);
 
 /// An entry's index row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,33 +63,47 @@ pub(super) struct Record {
     /// The deletion deadline, in nanoseconds since the Unix epoch.
     pub(super) deadline: Option<i128>,
     pub(super) priority: Priority,
+    /// What the entry counts towards the total ([`entry_size`]).
+    pub(super) size: u64,
 }
 
 impl Record {
-    pub(super) fn new(last_use: u64, expires_at: Option<SystemTime>, priority: Priority) -> Self {
+    pub(super) fn new(
+        last_use: u64,
+        expires_at: Option<SystemTime>,
+        priority: Priority,
+        size: u64,
+    ) -> Self {
         Record {
             last_use,
             deadline: expires_at.map(nanos_since_epoch),
             priority,
+            size,
         }
     }
 
     fn to_row(self) -> RecordRow {
-        (self.last_use, self.deadline, self.priority.as_u8())
+        (
+            self.last_use,
+            self.deadline,
+            self.priority.as_u8(),
+            self.size,
+        )
     }
 
     /// The record of `row`, unless its priority byte is not one.
-    pub(super) fn from_row((last_use, deadline, priority): RecordRow) -> Option<Self> {
+    pub(super) fn from_row((last_use, deadline, priority, size): RecordRow) -> Option<Self> {
         Some(Record {
             last_use,
             deadline,
             priority: Priority::from_u8(priority)?,
+            size,
         })
     }
 }
 
 /// Whether a row's deadline has passed at `now` (`deadline <= now`).
-pub(super) fn is_expired((_, deadline, _): RecordRow, now: SystemTime) -> bool {
+pub(super) fn is_expired((_, deadline, _, _): RecordRow, now: SystemTime) -> bool {
     deadline.is_some_and(|deadline| deadline <= nanos_since_epoch(now))
 }
 
@@ -182,12 +197,16 @@ impl<'txn> Tables<'txn> {
 
     fn account(&mut self, added: u64, removed: u64) {
         if added != removed {
-            self.total_bytes = self.total_bytes.saturating_add(added).saturating_sub(removed);
+            self.total_bytes = self
+                .total_bytes
+                .saturating_add(added)
+                .saturating_sub(removed);
             self.total_changed = true;
         }
     }
 
-    /// Stores an entry under `key`, replacing whatever was there.
+    /// Stores an entry under `key`, replacing whatever was there. `record.size` must be the
+    /// [`entry_size`] of `frame` and `body`.
     pub(super) fn insert(
         &mut self,
         key: &str,
@@ -195,29 +214,43 @@ impl<'txn> Tables<'txn> {
         body: &[u8],
         record: Record,
     ) -> Result<(), Failure> {
-        let old_frame = self.metadata.insert(key, frame)?.map(|old| old.value().len());
+        let old_frame = self
+            .metadata
+            .insert(key, frame)?
+            .map(|old| old.value().len());
         let old_body = self.bodies.insert(key, body)?.map(|old| old.value().len());
-        let old_record = self.records.insert(key, record.to_row())?.map(|old| old.value());
+        let old_record = self
+            .records
+            .insert(key, record.to_row())?
+            .map(|old| old.value());
         self.unindex(key, old_record)?;
         self.index(key, record)?;
-        let removed = stored_size(key, old_frame, old_body);
-        self.account(entry_size(key, frame.len(), body.len()), removed);
+        self.account(
+            record.size,
+            counted_size(key, old_record, old_frame, old_body),
+        );
         Ok(())
     }
 
     /// Replaces the metadata frame and record of `key`, leaving its body alone.
+    /// `record.size` must count `frame` and the body as it was written.
     pub(super) fn replace_metadata(
         &mut self,
         key: &str,
         frame: &[u8],
         record: Record,
     ) -> Result<(), Failure> {
-        let old_frame = self.metadata.insert(key, frame)?.map(|old| old.value().len());
-        let old_record = self.records.insert(key, record.to_row())?.map(|old| old.value());
+        let old_frame = self
+            .metadata
+            .insert(key, frame)?
+            .map(|old| old.value().len());
+        let old_record = self
+            .records
+            .insert(key, record.to_row())?
+            .map(|old| old.value());
         self.unindex(key, old_record)?;
         self.index(key, record)?;
-        let removed = stored_size(key, old_frame, None);
-        self.account(entry_size(key, frame.len(), 0), removed);
+        self.account(record.size, counted_size(key, old_record, old_frame, None));
         Ok(())
     }
 
@@ -227,8 +260,7 @@ impl<'txn> Tables<'txn> {
         let old_body = self.bodies.remove(key)?.map(|old| old.value().len());
         let old_record = self.records.remove(key)?.map(|old| old.value());
         self.unindex(key, old_record)?;
-        let removed = stored_size(key, old_frame, old_body);
-        self.account(0, removed);
+        self.account(0, counted_size(key, old_record, old_frame, old_body));
         Ok(old_frame.is_some() || old_body.is_some() || old_record.is_some())
     }
 
@@ -251,13 +283,13 @@ impl<'txn> Tables<'txn> {
         let Some(row) = self.records.get(key)?.map(|row| row.value()) else {
             return Ok(());
         };
-        let (last_use, deadline, priority) = row;
+        let (last_use, deadline, priority, size) = row;
         if last_use >= tick {
             return Ok(());
         }
         self.by_last_use.remove((last_use, key))?;
         self.by_last_use.insert((tick, key), ())?;
-        self.records.insert(key, (tick, deadline, priority))?;
+        self.records.insert(key, (tick, deadline, priority, size))?;
         Ok(())
     }
 
@@ -270,7 +302,7 @@ impl<'txn> Tables<'txn> {
     }
 
     fn unindex(&mut self, key: &str, row: Option<RecordRow>) -> Result<(), Failure> {
-        if let Some((last_use, deadline, _)) = row {
+        if let Some((last_use, deadline, _, _)) = row {
             self.by_last_use.remove((last_use, key))?;
             if let Some(deadline) = deadline {
                 self.by_deadline.remove((deadline, key))?;
@@ -280,10 +312,21 @@ impl<'txn> Tables<'txn> {
     }
 }
 
-/// What a stored entry counted for, from the lengths of the rows it had.
-fn stored_size(key: &str, frame_len: Option<usize>, body_len: Option<usize>) -> u64 {
-    // The key counts with the frame, so the total is exactly the sum over the rows present.
-    frame_len.map_or(0, |len| entry_size(key, len, 0)) + body_len.map_or(0, |len| len as u64)
+/// What a stored entry was counted with: its record's size, or, for rows without a record
+/// (written by something else), their lengths.
+fn counted_size(
+    key: &str,
+    record: Option<RecordRow>,
+    frame_len: Option<usize>,
+    body_len: Option<usize>,
+) -> u64 {
+    match record {
+        Some((_, _, _, size)) => size,
+        None => {
+            frame_len.map_or(0, |len| entry_size(key, len, 0))
+                + body_len.map_or(0, |len| len as u64)
+        }
+    }
 }
 
 #[cfg(test)]
@@ -307,8 +350,8 @@ mod tests {
 
     #[test]
     fn records_round_trip_and_reject_unknown_priorities() {
-        let record = Record::new(7, Some(UNIX_EPOCH), Priority::High);
+        let record = Record::new(7, Some(UNIX_EPOCH), Priority::High, 42);
         assert_eq!(Record::from_row(record.to_row()), Some(record));
-        assert_eq!(Record::from_row((7, None, 9)), None);
+        assert_eq!(Record::from_row((7, None, 9, 42)), None);
     }
 }
