@@ -16,6 +16,8 @@
 //!
 //! - `test-util`: the store contract suite (`store::contract`), for stores in other
 //!   crates.
+//! - `redb`: `store::RedbStore`, entries in one [redb](https://docs.rs/redb) database file
+//!   (ACID writes, a size cap with least-recently-used eviction).
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

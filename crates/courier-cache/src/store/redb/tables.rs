@@ -223,8 +223,7 @@ impl<'txn> Tables<'txn> {
             .records
             .insert(key, record.to_row())?
             .map(|old| old.value());
-        self.unindex(key, old_record)?;
-        self.index(key, record)?;
+        self.reindex(key, old_record, Some(record))?;
         self.account(
             record.size,
             counted_size(key, old_record, old_frame, old_body),
@@ -248,8 +247,7 @@ impl<'txn> Tables<'txn> {
             .records
             .insert(key, record.to_row())?
             .map(|old| old.value());
-        self.unindex(key, old_record)?;
-        self.index(key, record)?;
+        self.reindex(key, old_record, Some(record))?;
         self.account(record.size, counted_size(key, old_record, old_frame, None));
         Ok(())
     }
@@ -259,7 +257,7 @@ impl<'txn> Tables<'txn> {
         let old_frame = self.metadata.remove(key)?.map(|old| old.value().len());
         let old_body = self.bodies.remove(key)?.map(|old| old.value().len());
         let old_record = self.records.remove(key)?.map(|old| old.value());
-        self.unindex(key, old_record)?;
+        self.reindex(key, old_record, None)?;
         self.account(0, counted_size(key, old_record, old_frame, old_body));
         Ok(old_frame.is_some() || old_body.is_some() || old_record.is_some())
     }
@@ -293,19 +291,32 @@ impl<'txn> Tables<'txn> {
         Ok(())
     }
 
-    fn index(&mut self, key: &str, record: Record) -> Result<(), Failure> {
-        self.by_last_use.insert((record.last_use, key), ())?;
-        if let Some(deadline) = record.deadline {
-            self.by_deadline.insert((deadline, key), ())?;
+    /// Moves `key`'s rows in the orders from where `old` put them to where `new` does,
+    /// touching only the rows that change (an overwrite usually keeps its deadline).
+    fn reindex(
+        &mut self,
+        key: &str,
+        old: Option<RecordRow>,
+        new: Option<Record>,
+    ) -> Result<(), Failure> {
+        let old_last_use = old.map(|(last_use, ..)| last_use);
+        let new_last_use = new.map(|record| record.last_use);
+        if old_last_use != new_last_use {
+            if let Some(last_use) = old_last_use {
+                self.by_last_use.remove((last_use, key))?;
+            }
+            if let Some(last_use) = new_last_use {
+                self.by_last_use.insert((last_use, key), ())?;
+            }
         }
-        Ok(())
-    }
-
-    fn unindex(&mut self, key: &str, row: Option<RecordRow>) -> Result<(), Failure> {
-        if let Some((last_use, deadline, _, _)) = row {
-            self.by_last_use.remove((last_use, key))?;
-            if let Some(deadline) = deadline {
+        let old_deadline = old.and_then(|(_, deadline, ..)| deadline);
+        let new_deadline = new.and_then(|record| record.deadline);
+        if old_deadline != new_deadline {
+            if let Some(deadline) = old_deadline {
                 self.by_deadline.remove((deadline, key))?;
+            }
+            if let Some(deadline) = new_deadline {
+                self.by_deadline.insert((deadline, key), ())?;
             }
         }
         Ok(())
