@@ -235,11 +235,44 @@ async fn clean_by_deadline_and_priority_updates_the_total() {
     assert_eq!(store.total_bytes().await.unwrap(), 0);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_see_every_write_that_returned_before_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = RedbStore::open(db_path(&dir)).await.unwrap();
+    for round in 0..20u8 {
+        let mut e = entry("k", 10 + usize::from(round));
+        e.metadata.status = 200 + u16::from(round);
+        store.set(e.clone()).await.unwrap();
+        // Reads share a snapshot between writes; each write must retire it.
+        assert_eq!(store.get("k", now()).await.unwrap(), Some(e.clone()));
+        assert_eq!(store.get("k", now()).await.unwrap(), Some(e));
+        assert!(store.exists("k", now()).await.unwrap());
+    }
+    let mut fresher = entry("k", 0).metadata;
+    fresher.status = 299;
+    assert!(store.update_metadata(fresher).await.unwrap());
+    assert_eq!(
+        store
+            .get("k", now())
+            .await
+            .unwrap()
+            .unwrap()
+            .metadata
+            .status,
+        299
+    );
+    assert!(store.delete("k").await.unwrap());
+    assert!(store.get("k", now()).await.unwrap().is_none());
+    assert!(!store.exists("k", now()).await.unwrap());
+}
+
 #[tokio::test]
 async fn a_second_store_in_this_process_is_unavailable_until_the_first_closes() {
     let dir = tempfile::tempdir().unwrap();
     let first = RedbStore::open(db_path(&dir)).await.unwrap();
     first.set(entry("k", 10)).await.unwrap();
+    // A read leaves a shared snapshot behind, which close must let go of too.
+    assert!(first.get("k", now()).await.unwrap().is_some());
     let err = RedbStore::open(db_path(&dir)).await.unwrap_err();
     assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err:?}");
 

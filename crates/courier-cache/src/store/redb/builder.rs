@@ -152,7 +152,7 @@ impl RedbStoreBuilder {
         } = self;
         let opening = path.clone();
         let opened = blocking(move || open_database(&opening, page_cache_bytes, max_bytes)).await;
-        let (database, last_tick) = opened.map_err(|err| {
+        let (database, last_tick, total_bytes) = opened.map_err(|err| {
             StoreError::with_source(
                 err.kind(),
                 format!("cannot open the redb cache at {}", path.display()),
@@ -165,16 +165,18 @@ impl RedbStoreBuilder {
             max_entry_bytes.min(max_bytes),
             database,
             last_tick,
+            total_bytes,
         ))
     }
 }
 
-/// Opens and readies the database; returns it with the latest use tick.
+/// Opens and readies the database; returns it with the latest use tick and the running
+/// total.
 fn open_database(
     path: &Path,
     page_cache_bytes: usize,
     max_bytes: u64,
-) -> Result<(Database, u64), Failure> {
+) -> Result<(Database, u64, u64), Failure> {
     if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|err| {
             StoreError::with_source(
@@ -202,12 +204,10 @@ fn open_database(
         }
     };
     let txn = database.begin_write()?;
-    let last_tick = {
-        let mut tables = Tables::open(&txn)?;
-        let last_tick = tables.prepare(max_bytes)?;
-        tables.finish()?;
-        last_tick
+    let (last_tick, total_bytes) = {
+        let (tables, last_tick) = Tables::prepare(&txn, max_bytes)?;
+        (last_tick, tables.finish()?)
     };
     txn.commit()?;
-    Ok((database, last_tick))
+    Ok((database, last_tick, total_bytes))
 }

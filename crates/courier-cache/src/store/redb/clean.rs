@@ -16,43 +16,45 @@ use crate::store::CleanFilter;
 impl Tables<'_> {
     /// The keys of the entries `filter` selects at `now`.
     pub(super) fn select(
-        &self,
+        &mut self,
         filter: CleanFilter,
         now: SystemTime,
     ) -> Result<Vec<String>, Failure> {
-        let mut selected = Vec::new();
-        if filter.only_expired {
-            // Deadlines up to and including `now`: every key sorts after `(now + 1 ns, "")`'s
-            // predecessors, so the exclusive bound `(now + 1 ns, "")` ends the range.
-            let now = tables::nanos_since_epoch(now);
-            let rows = match now.checked_add(1) {
-                Some(after) => self.by_deadline.range::<(i128, &str)>(..(after, ""))?,
-                None => self.by_deadline.range::<(i128, &str)>(..)?,
-            };
-            for row in rows {
-                let (order, _) = row?;
-                let (_, key) = order.value();
-                if self.priority_selected(key, filter)? {
-                    selected.push(key.to_owned());
-                }
-            }
-        } else {
-            for row in self.records.iter()? {
+        if !filter.only_expired {
+            let mut selected = Vec::new();
+            for row in self.records()?.iter()? {
                 let (key, record) = row?;
                 if selects_priority(filter, Record::from_row(record.value())) {
                     selected.push(key.value().to_owned());
                 }
             }
+            return Ok(selected);
+        }
+        // Deadlines up to and including `now`: the exclusive bound `(now + 1 ns, "")` sorts
+        // after every key of a deadline at `now`.
+        let now = tables::nanos_since_epoch(now);
+        let mut expired = Vec::new();
+        let by_deadline = self.by_deadline()?;
+        let rows = match now.checked_add(1) {
+            Some(after) => by_deadline.range::<(i128, &str)>(..(after, ""))?,
+            None => by_deadline.range::<(i128, &str)>(..)?,
+        };
+        for row in rows {
+            let (order, _) = row?;
+            expired.push(order.value().1.to_owned());
+        }
+        if filter.priority_at_most.is_none() {
+            return Ok(expired);
+        }
+        let records = self.records()?;
+        let mut selected = Vec::with_capacity(expired.len());
+        for key in expired {
+            let record = records.get(key.as_str())?.map(|row| row.value());
+            if selects_priority(filter, record.and_then(Record::from_row)) {
+                selected.push(key);
+            }
         }
         Ok(selected)
-    }
-
-    fn priority_selected(&self, key: &str, filter: CleanFilter) -> Result<bool, Failure> {
-        if filter.priority_at_most.is_none() {
-            return Ok(true);
-        }
-        let record = self.records.get(key)?.map(|row| row.value());
-        Ok(selects_priority(filter, record.and_then(Record::from_row)))
     }
 }
 

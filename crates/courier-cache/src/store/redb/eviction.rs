@@ -19,20 +19,23 @@ impl Tables<'_> {
             let Some((last_use, key)) = self.least_recently_used(keep)? else {
                 break;
             };
-            let current = self.records.get(key.as_str())?.map(|row| row.value().0);
+            let current = self.records()?.get(key.as_str())?.map(|row| row.value().0);
             if current == Some(last_use) {
                 self.remove(&key)?;
                 evicted += 1;
             } else {
                 // An order row that no record points at: nothing to free, just drop it.
-                self.by_last_use.remove((last_use, key.as_str()))?;
+                self.by_last_use()?.remove((last_use, key.as_str()))?;
             }
         }
         Ok(evicted)
     }
 
-    fn least_recently_used(&self, keep: Option<&str>) -> Result<Option<(u64, String)>, Failure> {
-        for row in self.by_last_use.iter()? {
+    fn least_recently_used(
+        &mut self,
+        keep: Option<&str>,
+    ) -> Result<Option<(u64, String)>, Failure> {
+        for row in self.by_last_use()?.iter()? {
             let (order, _) = row?;
             let (last_use, key) = order.value();
             if Some(key) != keep {

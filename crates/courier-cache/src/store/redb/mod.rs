@@ -13,7 +13,8 @@
 //!
 //! - `store.rs`: the store and its operations; `builder.rs`: limits and opening the file;
 //! - `tables.rs`: the tables and the writes that keep them consistent;
-//! - `read.rs`: reading an entry back and checking it;
+//! - `read.rs`: reading an entry back and checking it; `snapshot.rs`: read snapshots shared
+//!   until the next write;
 //! - `eviction.rs`, `clean.rs`: what to remove, from the indexes;
 //! - `uses.rs`: why and how a hit's use is written later;
 //! - `failure.rs`: redb errors as [`StoreError`](super::StoreError)s.
@@ -23,6 +24,7 @@ mod clean;
 mod eviction;
 mod failure;
 mod read;
+mod snapshot;
 mod store;
 mod tables;
 mod uses;

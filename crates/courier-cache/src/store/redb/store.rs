@@ -11,7 +11,8 @@ use redb::{Database, ReadableTable};
 use super::builder::RedbStoreBuilder;
 use super::failure::Failure;
 use super::read::{self, Stored};
-use super::tables::{self, BODIES, METADATA, RECORDS, Record, Tables};
+use super::snapshot::Snapshots;
+use super::tables::{self, BODIES, METADATA, Record, Tables};
 use super::uses::PendingUses;
 use crate::entry::encoding::{self, BodyDigest};
 use crate::entry::{CacheEntry, EntryMetadata};
@@ -22,30 +23,36 @@ use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, 
 ///
 /// # Layout
 ///
-/// One file holds six tables (see the `tables` module for their types):
+/// One file holds six tables:
 ///
-/// - `metadata`: key → the entry's metadata as a detached
-///   [entry frame](crate::entry::encoding) (versioned, checksummed) that names its body by
-///   length and CRC-32 ([`BodyDigest`]);
-/// - `bodies`: key → the body bytes. Two tables, so
+/// | table | key | value |
+/// |---|---|---|
+/// | `metadata` | `&str` entry key | `&[u8]`: the metadata as a detached [entry frame](crate::entry::encoding) (versioned, checksummed), naming its body by length and CRC-32 ([`BodyDigest`]) |
+/// | `bodies` | `&str` entry key | `&[u8]`: the body |
+/// | `records` | `&str` entry key | `(u64, Option<i128>, u8, u64)`: last use, deadline (ns since the epoch), priority, counted size |
+/// | `by_last_use` | `(u64, &str)`: last use, key | `()` |
+/// | `by_deadline` | `(i128, &str)`: deadline, key | `()` |
+/// | `stats` | `&str` | `u64`: `total_bytes`, `layout` (1) |
+///
+/// - Metadata and bodies sit in two tables, so
 ///   [`update_metadata`](CacheStore::update_metadata) (a `304`) rewrites the small frame and
-///   never the body;
-/// - `records`, `by_last_use`, `by_deadline`: an index row per entry (last use, deadline,
-///   priority) and the two orders eviction and [`clean`](CacheStore::clean) range over, so
-///   neither decodes frames nor scans the whole store;
-/// - `stats`: the running total size, so eviction knows when to stop without adding up.
-///
-/// An entry's size is its key, frame and body as stored; redb's page overhead comes on top,
-/// so the file is somewhat larger than [`max_bytes`](RedbStoreBuilder::max_bytes).
+///   never the body.
+/// - `records` is each entry's index row, and `by_last_use` and `by_deadline` the orders
+///   eviction and [`clean`](CacheStore::clean) range over, so neither decodes a frame or
+///   scans the store; `stats` keeps the running total, so eviction knows when to stop
+///   without adding up.
+/// - An entry's size is its key, frame and body as stored; redb's page overhead comes on
+///   top, so the file is somewhat larger than [`max_bytes`](RedbStoreBuilder::max_bytes).
 ///
 /// # Durability and concurrency
 ///
 /// Every write ([`set`](CacheStore::set), [`delete`](CacheStore::delete), …) is one redb
 /// transaction committed with redb's default durability (`fsync` before the call returns),
 /// so an entry and its index rows appear together or not at all, also across a crash or a
-/// power loss. Reads are read transactions: they never wait for a writer, and never write
-/// (see *Eviction*). All redb work runs on tokio's blocking pool, so the store needs a
-/// tokio runtime.
+/// power loss. Reads never wait for a writer and never write (see *Eviction*): they share
+/// one read snapshot, which every write retires when it commits, so a read sees every write
+/// that returned before it started. All redb work runs on tokio's blocking pool, so the
+/// store needs a tokio runtime.
 ///
 /// # Eviction
 ///
@@ -118,6 +125,13 @@ pub(super) struct Inner {
     max_entry_bytes: u64,
     /// `None` once closed.
     database: Mutex<Option<Arc<Database>>>,
+    /// Held for the whole of each write transaction (redb serialises them anyway), so the
+    /// total below is read and replaced by one writer at a time.
+    writer: Mutex<()>,
+    /// The running total as of the last commit: this store is the file's only writer, so
+    /// it is the total in the file.
+    total_bytes: AtomicU64,
+    snapshots: Snapshots,
     /// The use clock: ticks order writes and reads for eviction.
     clock: AtomicU64,
     uses: PendingUses,
@@ -185,6 +199,7 @@ impl RedbStore {
         max_entry_bytes: u64,
         database: Database,
         last_tick: u64,
+        total_bytes: u64,
     ) -> Self {
         RedbStore {
             inner: Arc::new(Inner {
@@ -192,6 +207,9 @@ impl RedbStore {
                 max_bytes,
                 max_entry_bytes,
                 database: Mutex::new(Some(Arc::new(database))),
+                writer: Mutex::new(()),
+                total_bytes: AtomicU64::new(total_bytes),
+                snapshots: Snapshots::default(),
                 clock: AtomicU64::new(last_tick),
                 uses: PendingUses::default(),
             }),
@@ -218,11 +236,12 @@ impl RedbStore {
     }
 
     /// The total size of the stored entries, in bytes: keys, metadata frames and bodies
-    /// (what [`max_bytes`](RedbStoreBuilder::max_bytes) caps).
+    /// (what [`max_bytes`](RedbStoreBuilder::max_bytes) caps), as of the last write. Kept
+    /// in memory: reads no file.
     ///
     /// # Errors
     ///
-    /// A [`StoreError`] if the file cannot be read or the store is closed.
+    /// A [`StoreErrorKind::Closed`] error once the store is closed.
     ///
     /// # Example
     ///
@@ -242,11 +261,10 @@ impl RedbStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn total_bytes(&self) -> Result<u64, StoreError> {
-        self.run(|_, db| {
-            let txn = db.begin_read()?;
-            tables::read_total_bytes(&txn)
-        })
-        .await
+        if self.inner.database().is_none() {
+            return Err(StoreError::closed());
+        }
+        Ok(self.inner.total_bytes.load(Ordering::Acquire))
     }
 
     /// Runs `op` on the blocking pool with the open database.
@@ -285,6 +303,11 @@ impl Inner {
         self.database.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn writer(&self) -> MutexGuard<'_, ()> {
+        // Guards no data: a panic mid-write leaves nothing half-changed.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     fn next_tick(&self) -> u64 {
         self.clock.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -295,17 +318,22 @@ impl Inner {
         db: &Database,
         op: impl FnOnce(&mut Tables<'_>) -> Result<T, Failure>,
     ) -> Result<T, Failure> {
+        let _writer = self.writer();
+        // No shared snapshot may keep this write from reusing the pages it frees.
+        self.snapshots.invalidate();
         let txn = db.begin_write()?;
-        let value = {
-            let mut tables = Tables::open(&txn)?;
+        let (value, total) = {
+            let mut tables = Tables::new(&txn, self.total_bytes.load(Ordering::Acquire));
             for (key, tick) in self.uses.take() {
                 tables.record_use(&key, tick)?;
             }
             let value = op(&mut tables)?;
-            tables.finish()?;
-            value
+            (value, tables.finish()?)
         };
         txn.commit()?;
+        self.total_bytes.store(total, Ordering::Release);
+        // Reads that start from now on must see this write.
+        self.snapshots.invalidate();
         Ok(value)
     }
 
@@ -316,10 +344,8 @@ impl Inner {
         now: SystemTime,
     ) -> Result<Option<CacheEntry>, Failure> {
         let stored = {
-            let txn = db.begin_read()?;
-            let metadata = txn.open_table(METADATA)?;
-            let bodies = txn.open_table(BODIES)?;
-            read::read_entry(&metadata, &bodies, key, Some(now))?
+            let snapshot = self.snapshots.current(db)?;
+            read::read_entry(&snapshot.metadata, &snapshot.bodies, key, Some(now))?
         };
         match stored {
             Stored::Absent => Ok(None),
@@ -344,7 +370,8 @@ impl Inner {
     fn discard_unreadable(&self, db: &Database, keys: &[String]) -> Result<(), Failure> {
         self.write(db, |tables| {
             for key in keys {
-                let stored = read::read_entry(&tables.metadata, &tables.bodies, key, None)?;
+                let (metadata, bodies) = tables.metadata_and_bodies()?;
+                let stored = read::read_entry(metadata, bodies, key, None)?;
                 if matches!(stored, Stored::Unreadable) {
                     tables.remove(key)?;
                 }
@@ -384,7 +411,7 @@ impl Inner {
         self.write(db, |tables| {
             let key = metadata.key.as_str();
             let old = tables
-                .metadata
+                .metadata()?
                 .get(key)?
                 .map(|frame| read::decode_metadata(key, frame.value()));
             let digest = match old {
@@ -409,9 +436,8 @@ impl Inner {
     }
 
     fn exists(&self, db: &Database, key: &str, now: SystemTime) -> Result<bool, Failure> {
-        let txn = db.begin_read()?;
-        let records = txn.open_table(RECORDS)?;
-        let row = records.get(key)?.map(|row| row.value());
+        let snapshot = self.snapshots.current(db)?;
+        let row = snapshot.records.get(key)?.map(|row| row.value());
         Ok(row.is_some_and(|row| !tables::is_expired(row, now)))
     }
 
@@ -467,7 +493,7 @@ impl Inner {
         self.write(db, |tables| {
             let mut matching = Vec::new();
             let mut unreadable = Vec::new();
-            for row in tables.metadata.iter()? {
+            for row in tables.metadata()?.iter()? {
                 let (key, frame) = row?;
                 let key = key.value();
                 match read::decode_metadata(key, frame.value()) {
@@ -575,6 +601,7 @@ impl CacheStore for RedbStore {
             let Some(database) = self.inner.database_slot().take() else {
                 return Ok(());
             };
+            self.inner.snapshots.close();
             let inner = Arc::clone(&self.inner);
             // The file (and its lock) is released when `database` drops here, or when the
             // last operation still running on it ends.

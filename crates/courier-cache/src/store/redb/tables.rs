@@ -21,9 +21,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use redb::{
-    ReadTransaction, ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction,
-};
+use redb::{ReadableTable, ReadableTableMetadata, Table, TableDefinition, WriteTransaction};
 
 use super::failure::Failure;
 use crate::entry::Priority;
@@ -122,64 +120,128 @@ pub(super) fn entry_size(key: &str, frame_len: usize, body_len: usize) -> u64 {
     (key.len() + frame_len + body_len) as u64
 }
 
-/// The running total as of `txn`.
-pub(super) fn read_total_bytes(txn: &ReadTransaction) -> Result<u64, Failure> {
-    let stats = txn.open_table(STATS)?;
-    Ok(stats.get(TOTAL_BYTES)?.map_or(0, |row| row.value()))
-}
-
-/// The tables open in one write transaction, with the running total.
+/// The tables of one write transaction, each opened on first use (opening a table is a
+/// lookup and, at commit, a root to write back: a write opens only what it touches), with
+/// the running total.
 pub(super) struct Tables<'txn> {
-    pub(super) metadata: Table<'txn, &'static str, &'static [u8]>,
-    pub(super) bodies: Table<'txn, &'static str, &'static [u8]>,
-    pub(super) records: Table<'txn, &'static str, RecordRow>,
-    pub(super) by_last_use: Table<'txn, (u64, &'static str), ()>,
-    pub(super) by_deadline: Table<'txn, (i128, &'static str), ()>,
-    stats: Table<'txn, &'static str, u64>,
+    txn: &'txn WriteTransaction,
+    metadata: Option<Table<'txn, &'static str, &'static [u8]>>,
+    bodies: Option<Table<'txn, &'static str, &'static [u8]>>,
+    records: Option<Table<'txn, &'static str, RecordRow>>,
+    by_last_use: Option<Table<'txn, (u64, &'static str), ()>>,
+    by_deadline: Option<Table<'txn, (i128, &'static str), ()>>,
     total_bytes: u64,
     total_changed: bool,
 }
 
+/// The table in `slot`, opened in `txn` first if it is not yet.
+fn opened<'s, 'txn, K: redb::Key + 'static, V: redb::Value + 'static>(
+    slot: &'s mut Option<Table<'txn, K, V>>,
+    txn: &'txn WriteTransaction,
+    definition: TableDefinition<'_, K, V>,
+) -> Result<&'s mut Table<'txn, K, V>, Failure> {
+    Ok(match slot {
+        Some(table) => table,
+        None => slot.insert(txn.open_table(definition)?),
+    })
+}
+
 impl<'txn> Tables<'txn> {
-    /// Opens (creating on first use) every table in `txn`.
-    pub(super) fn open(txn: &'txn WriteTransaction) -> Result<Self, Failure> {
-        let stats = txn.open_table(STATS)?;
-        let total_bytes = stats.get(TOTAL_BYTES)?.map_or(0, |row| row.value());
-        Ok(Tables {
-            metadata: txn.open_table(METADATA)?,
-            bodies: txn.open_table(BODIES)?,
-            records: txn.open_table(RECORDS)?,
-            by_last_use: txn.open_table(BY_LAST_USE)?,
-            by_deadline: txn.open_table(BY_DEADLINE)?,
-            stats,
+    /// The tables of `txn`, with `total_bytes` the running total as of the last commit.
+    pub(super) fn new(txn: &'txn WriteTransaction, total_bytes: u64) -> Self {
+        Tables {
+            txn,
+            metadata: None,
+            bodies: None,
+            records: None,
+            by_last_use: None,
+            by_deadline: None,
             total_bytes,
             total_changed: false,
-        })
+        }
     }
 
-    /// Readies a file just opened: checks (or, in a new file, writes) the layout version
-    /// and evicts down to `max_bytes` (the cap may have shrunk since the last run). Returns
-    /// the latest use tick, where the use clock resumes.
-    pub(super) fn prepare(&mut self, max_bytes: u64) -> Result<u64, Failure> {
-        let layout = self.stats.get(LAYOUT)?.map(|row| row.value());
-        match layout {
-            None => {
-                self.stats.insert(LAYOUT, LAYOUT_VERSION)?;
+    pub(super) fn metadata(
+        &mut self,
+    ) -> Result<&mut Table<'txn, &'static str, &'static [u8]>, Failure> {
+        opened(&mut self.metadata, self.txn, METADATA)
+    }
+
+    pub(super) fn bodies(
+        &mut self,
+    ) -> Result<&mut Table<'txn, &'static str, &'static [u8]>, Failure> {
+        opened(&mut self.bodies, self.txn, BODIES)
+    }
+
+    /// Both entry tables at once, for reading an entry back.
+    pub(super) fn metadata_and_bodies(
+        &mut self,
+    ) -> Result<
+        (
+            &Table<'txn, &'static str, &'static [u8]>,
+            &Table<'txn, &'static str, &'static [u8]>,
+        ),
+        Failure,
+    > {
+        let metadata = opened(&mut self.metadata, self.txn, METADATA)?;
+        let bodies = opened(&mut self.bodies, self.txn, BODIES)?;
+        Ok((metadata, bodies))
+    }
+
+    pub(super) fn records(&mut self) -> Result<&mut Table<'txn, &'static str, RecordRow>, Failure> {
+        opened(&mut self.records, self.txn, RECORDS)
+    }
+
+    pub(super) fn by_last_use(
+        &mut self,
+    ) -> Result<&mut Table<'txn, (u64, &'static str), ()>, Failure> {
+        opened(&mut self.by_last_use, self.txn, BY_LAST_USE)
+    }
+
+    pub(super) fn by_deadline(
+        &mut self,
+    ) -> Result<&mut Table<'txn, (i128, &'static str), ()>, Failure> {
+        opened(&mut self.by_deadline, self.txn, BY_DEADLINE)
+    }
+
+    /// Readies a file just opened: creates the tables of a new file, checks (or writes) the
+    /// layout version, loads the running total and evicts down to `max_bytes` (the cap may
+    /// have shrunk since the last run). Returns the tables and the latest use tick, where
+    /// the use clock resumes.
+    pub(super) fn prepare(
+        txn: &'txn WriteTransaction,
+        max_bytes: u64,
+    ) -> Result<(Self, u64), Failure> {
+        let total_bytes = {
+            let mut stats = txn.open_table(STATS)?;
+            let layout = stats.get(LAYOUT)?.map(|row| row.value());
+            match layout {
+                None => {
+                    stats.insert(LAYOUT, LAYOUT_VERSION)?;
+                }
+                Some(LAYOUT_VERSION) => {}
+                Some(other) => {
+                    return Err(StoreError::new(
+                        StoreErrorKind::Corrupt,
+                        format!(
+                            "the redb file has table layout {other}; this build reads layout {LAYOUT_VERSION}"
+                        ),
+                    )
+                    .into());
+                }
             }
-            Some(LAYOUT_VERSION) => {}
-            Some(other) => {
-                return Err(StoreError::new(
-                    StoreErrorKind::Corrupt,
-                    format!(
-                        "the redb file has table layout {other}; this build reads layout {LAYOUT_VERSION}"
-                    ),
-                )
-                .into());
-            }
-        }
-        self.evict(max_bytes, None)?;
-        let last = self.by_last_use.last()?;
-        Ok(last.map_or(0, |(order, _)| order.value().0))
+            stats.get(TOTAL_BYTES)?.map_or(0, |row| row.value())
+        };
+        let mut tables = Tables::new(txn, total_bytes);
+        // Creates every table, so read transactions find them all.
+        tables.metadata()?;
+        tables.bodies()?;
+        tables.records()?;
+        tables.by_deadline()?;
+        tables.evict(max_bytes, None)?;
+        let last = tables.by_last_use()?.last()?;
+        let last_tick = last.map_or(0, |(order, _)| order.value().0);
+        Ok((tables, last_tick))
     }
 
     /// The sum of [`entry_size`] over the stored entries.
@@ -187,12 +249,14 @@ impl<'txn> Tables<'txn> {
         self.total_bytes
     }
 
-    /// Writes the running total back; call before committing.
-    pub(super) fn finish(mut self) -> Result<(), Failure> {
+    /// Writes the running total back, if it changed; call before committing. Returns it.
+    pub(super) fn finish(self) -> Result<u64, Failure> {
         if self.total_changed {
-            self.stats.insert(TOTAL_BYTES, self.total_bytes)?;
+            self.txn
+                .open_table(STATS)?
+                .insert(TOTAL_BYTES, self.total_bytes)?;
         }
-        Ok(())
+        Ok(self.total_bytes)
     }
 
     fn account(&mut self, added: u64, removed: u64) {
@@ -215,12 +279,15 @@ impl<'txn> Tables<'txn> {
         record: Record,
     ) -> Result<(), Failure> {
         let old_frame = self
-            .metadata
+            .metadata()?
             .insert(key, frame)?
             .map(|old| old.value().len());
-        let old_body = self.bodies.insert(key, body)?.map(|old| old.value().len());
+        let old_body = self
+            .bodies()?
+            .insert(key, body)?
+            .map(|old| old.value().len());
         let old_record = self
-            .records
+            .records()?
             .insert(key, record.to_row())?
             .map(|old| old.value());
         self.reindex(key, old_record, Some(record))?;
@@ -240,11 +307,11 @@ impl<'txn> Tables<'txn> {
         record: Record,
     ) -> Result<(), Failure> {
         let old_frame = self
-            .metadata
+            .metadata()?
             .insert(key, frame)?
             .map(|old| old.value().len());
         let old_record = self
-            .records
+            .records()?
             .insert(key, record.to_row())?
             .map(|old| old.value());
         self.reindex(key, old_record, Some(record))?;
@@ -254,9 +321,9 @@ impl<'txn> Tables<'txn> {
 
     /// Removes every row of `key`; returns whether there was any.
     pub(super) fn remove(&mut self, key: &str) -> Result<bool, Failure> {
-        let old_frame = self.metadata.remove(key)?.map(|old| old.value().len());
-        let old_body = self.bodies.remove(key)?.map(|old| old.value().len());
-        let old_record = self.records.remove(key)?.map(|old| old.value());
+        let old_frame = self.metadata()?.remove(key)?.map(|old| old.value().len());
+        let old_body = self.bodies()?.remove(key)?.map(|old| old.value().len());
+        let old_record = self.records()?.remove(key)?.map(|old| old.value());
         self.reindex(key, old_record, None)?;
         self.account(0, counted_size(key, old_record, old_frame, old_body));
         Ok(old_frame.is_some() || old_body.is_some() || old_record.is_some())
@@ -264,12 +331,12 @@ impl<'txn> Tables<'txn> {
 
     /// Removes every entry; returns how many there were.
     pub(super) fn remove_all(&mut self) -> Result<usize, Failure> {
-        let count = usize::try_from(self.metadata.len()?).unwrap_or(usize::MAX);
-        self.metadata.retain(|_, _| false)?;
-        self.bodies.retain(|_, _| false)?;
-        self.records.retain(|_, _| false)?;
-        self.by_last_use.retain(|_, _| false)?;
-        self.by_deadline.retain(|_, _| false)?;
+        let count = usize::try_from(self.metadata()?.len()?).unwrap_or(usize::MAX);
+        self.metadata()?.retain(|_, _| false)?;
+        self.bodies()?.retain(|_, _| false)?;
+        self.records()?.retain(|_, _| false)?;
+        self.by_last_use()?.retain(|_, _| false)?;
+        self.by_deadline()?.retain(|_, _| false)?;
         let total = self.total_bytes;
         self.account(0, total);
         Ok(count)
@@ -278,16 +345,18 @@ impl<'txn> Tables<'txn> {
     /// Moves `key` to `tick` in the eviction order, if it is stored and was last used
     /// before.
     pub(super) fn record_use(&mut self, key: &str, tick: u64) -> Result<(), Failure> {
-        let Some(row) = self.records.get(key)?.map(|row| row.value()) else {
+        let Some(row) = self.records()?.get(key)?.map(|row| row.value()) else {
             return Ok(());
         };
         let (last_use, deadline, priority, size) = row;
         if last_use >= tick {
             return Ok(());
         }
-        self.by_last_use.remove((last_use, key))?;
-        self.by_last_use.insert((tick, key), ())?;
-        self.records.insert(key, (tick, deadline, priority, size))?;
+        let by_last_use = self.by_last_use()?;
+        by_last_use.remove((last_use, key))?;
+        by_last_use.insert((tick, key), ())?;
+        self.records()?
+            .insert(key, (tick, deadline, priority, size))?;
         Ok(())
     }
 
@@ -302,21 +371,23 @@ impl<'txn> Tables<'txn> {
         let old_last_use = old.map(|(last_use, ..)| last_use);
         let new_last_use = new.map(|record| record.last_use);
         if old_last_use != new_last_use {
+            let by_last_use = self.by_last_use()?;
             if let Some(last_use) = old_last_use {
-                self.by_last_use.remove((last_use, key))?;
+                by_last_use.remove((last_use, key))?;
             }
             if let Some(last_use) = new_last_use {
-                self.by_last_use.insert((last_use, key), ())?;
+                by_last_use.insert((last_use, key), ())?;
             }
         }
         let old_deadline = old.and_then(|(_, deadline, ..)| deadline);
         let new_deadline = new.and_then(|record| record.deadline);
         if old_deadline != new_deadline {
+            let by_deadline = self.by_deadline()?;
             if let Some(deadline) = old_deadline {
-                self.by_deadline.remove((deadline, key))?;
+                by_deadline.remove((deadline, key))?;
             }
             if let Some(deadline) = new_deadline {
-                self.by_deadline.insert((deadline, key), ())?;
+                by_deadline.insert((deadline, key), ())?;
             }
         }
         Ok(())
