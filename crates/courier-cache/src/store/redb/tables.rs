@@ -120,13 +120,16 @@ pub(super) fn entry_size(key: &str, frame_len: usize, body_len: usize) -> u64 {
     (key.len() + frame_len + body_len) as u64
 }
 
+/// A table from entry keys to bytes (`metadata`, `bodies`) in a write transaction.
+pub(super) type EntryTable<'txn> = Table<'txn, &'static str, &'static [u8]>;
+
 /// The tables of one write transaction, each opened on first use (opening a table is a
 /// lookup and, at commit, a root to write back: a write opens only what it touches), with
 /// the running total.
 pub(super) struct Tables<'txn> {
     txn: &'txn WriteTransaction,
-    metadata: Option<Table<'txn, &'static str, &'static [u8]>>,
-    bodies: Option<Table<'txn, &'static str, &'static [u8]>>,
+    metadata: Option<EntryTable<'txn>>,
+    bodies: Option<EntryTable<'txn>>,
     records: Option<Table<'txn, &'static str, RecordRow>>,
     by_last_use: Option<Table<'txn, (u64, &'static str), ()>>,
     by_deadline: Option<Table<'txn, (i128, &'static str), ()>>,
@@ -161,9 +164,7 @@ impl<'txn> Tables<'txn> {
         }
     }
 
-    pub(super) fn metadata(
-        &mut self,
-    ) -> Result<&mut Table<'txn, &'static str, &'static [u8]>, Failure> {
+    pub(super) fn metadata(&mut self) -> Result<&mut EntryTable<'txn>, Failure> {
         opened(&mut self.metadata, self.txn, METADATA)
     }
 
@@ -176,13 +177,7 @@ impl<'txn> Tables<'txn> {
     /// Both entry tables at once, for reading an entry back.
     pub(super) fn metadata_and_bodies(
         &mut self,
-    ) -> Result<
-        (
-            &Table<'txn, &'static str, &'static [u8]>,
-            &Table<'txn, &'static str, &'static [u8]>,
-        ),
-        Failure,
-    > {
+    ) -> Result<(&EntryTable<'txn>, &EntryTable<'txn>), Failure> {
         let metadata = opened(&mut self.metadata, self.txn, METADATA)?;
         let bodies = opened(&mut self.bodies, self.txn, BODIES)?;
         Ok((metadata, bodies))
