@@ -79,8 +79,8 @@ async fn eviction_removes_the_least_recently_used_first() {
     );
 }
 
-#[tokio::test]
-async fn the_order_of_reads_survives_a_reopen() {
+/// Reads only, then `close` (or a drop of the last handle): the uses are written then.
+async fn order_of_reads_survives_a_reopen(close: bool) {
     let dir = tempfile::tempdir().unwrap();
     let one = size_of(&entry("a", 1000));
     let open = || RedbStore::builder(db_path(&dir)).max_bytes(one * 3).build();
@@ -88,10 +88,13 @@ async fn the_order_of_reads_survives_a_reopen() {
     for key in ["a", "b", "c"] {
         store.set(entry(key, 1000)).await.unwrap();
     }
-    // Reads only: the uses are written when the store closes.
     assert!(store.get("a", now()).await.unwrap().is_some());
     assert!(store.get("b", now()).await.unwrap().is_some());
-    store.close().await.unwrap();
+    if close {
+        store.close().await.unwrap();
+    } else {
+        drop(store);
+    }
 
     let store = open().await.unwrap();
     store.set(entry("d", 1000)).await.unwrap();
@@ -99,6 +102,16 @@ async fn the_order_of_reads_survives_a_reopen() {
         present(&store, &["a", "b", "c", "d"]).await,
         ["a", "b", "d"]
     );
+}
+
+#[tokio::test]
+async fn the_order_of_reads_survives_close_and_reopen() {
+    order_of_reads_survives_a_reopen(true).await;
+}
+
+#[tokio::test]
+async fn the_order_of_reads_survives_dropping_the_store() {
+    order_of_reads_survives_a_reopen(false).await;
 }
 
 #[tokio::test]
@@ -176,7 +189,9 @@ async fn reopening_keeps_entries_size_and_limits_apply_again() {
         store.set(e.clone()).await.unwrap();
     }
     let total = store.total_bytes().await.unwrap();
-    drop(store); // dropping the last handle releases the file too
+    // Dropping the last handle releases the file, also with a read snapshot shared.
+    assert!(store.get("k1", now()).await.unwrap().is_some());
+    drop(store);
 
     let store = RedbStore::open(db_path(&dir)).await.unwrap();
     assert_eq!(store.total_bytes().await.unwrap(), total);

@@ -528,8 +528,10 @@ fn body_len(digest: BodyDigest) -> usize {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        // The last handle is gone: write the uses read since the last write (redb's own
-        // drop syncs the file too).
+        // The last handle is gone. A kept snapshot would keep the file open past the
+        // database: retire it first. Then write the uses read since the last write (redb's
+        // own drop syncs the file too).
+        self.snapshots.close();
         let database = self.database_slot().take();
         if let Some(db) = database
             && let Err(err) = self.flush_uses(&db)
