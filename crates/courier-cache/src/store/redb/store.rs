@@ -38,9 +38,10 @@ use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, 
 ///   [`update_metadata`](CacheStore::update_metadata) (a `304`) rewrites the small frame and
 ///   never the body.
 /// - `records` is each entry's index row, and `by_last_use` and `by_deadline` the orders
-///   eviction and [`clean`](CacheStore::clean) range over, so neither decodes a frame or
-///   scans the store; `stats` keeps the running total, so eviction knows when to stop
-///   without adding up.
+///   eviction and [`clean`](CacheStore::clean) of expired entries range over, so neither
+///   decodes a frame or scans the store (a clean by priority alone scans the small
+///   records); `stats` keeps the running total, so eviction knows when to stop without
+///   adding up.
 /// - An entry's size is its key, frame and body as stored; redb's page overhead comes on
 ///   top, so the file is somewhat larger than [`max_bytes`](RedbStoreBuilder::max_bytes).
 ///
