@@ -22,6 +22,8 @@
 //!   reqwest-middleware middleware, for teams that keep their reqwest-middleware client.
 //! - `sqlite`: `store::SqliteStore`, entries in one SQLite database file (bundled SQLite,
 //!   WAL mode) that several processes can share, with LRU eviction.
+//! - `redb`: `store::RedbStore`, entries in one [redb](https://docs.rs/redb) database file
+//!   (ACID writes, a size cap with least-recently-used eviction).
 #![deny(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 

@@ -52,6 +52,9 @@ fn main() {
             dir.path().join("cache.sqlite").display()
         ));
     }
+    if cfg!(feature = "redb") {
+        locations.push(format!("redb:{}", dir.path().join("cache.redb").display()));
+    }
     for location in &locations {
         let summary = parent(location);
         println!("crash_safety {location}: {summary}");

@@ -149,3 +149,16 @@ async fn sqlite_store_with_cipher() {
         .unwrap();
     contract::run_all(&store).await;
 }
+
+#[cfg(feature = "redb")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redb_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = courier_cache::store::RedbStore::builder(dir.path().join("cache.redb"))
+        .max_bytes(64 << 20)
+        .max_entry_bytes(4 << 20)
+        .build()
+        .await
+        .unwrap();
+    contract::run_all(&store).await;
+}

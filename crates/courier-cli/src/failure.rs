@@ -86,6 +86,10 @@ fn classify(error: &anyhow::Error) -> (u8, Option<&'static str>) {
     }
     if let Some(error) = error.downcast_ref::<StoreError>() {
         return match error.kind() {
+            StoreErrorKind::Unavailable => (
+                STORE,
+                Some("another process holds the cache file; close it or use --store memory"),
+            ),
             StoreErrorKind::Config => (
                 STORE,
                 Some(

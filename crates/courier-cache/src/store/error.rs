@@ -60,6 +60,10 @@ pub enum StoreErrorKind {
     /// The store's location or settings are invalid, or name a store this build lacks (its
     /// cargo feature is off).
     Config,
+    /// The backing storage is held by someone else right now (another process has the
+    /// database file open and locked); the same call may work once it lets go, and a caller
+    /// can fall back to another store meanwhile.
+    Unavailable,
 }
 
 impl fmt::Display for StoreErrorKind {
@@ -71,6 +75,7 @@ impl fmt::Display for StoreErrorKind {
             StoreErrorKind::Cipher => "cipher",
             StoreErrorKind::Backend => "backend",
             StoreErrorKind::Config => "configuration",
+            StoreErrorKind::Unavailable => "unavailable",
         })
     }
 }

@@ -61,6 +61,8 @@ mod location;
 mod lru;
 mod memory;
 mod open;
+#[cfg(feature = "redb")]
+mod redb;
 #[cfg(feature = "redis")]
 mod redis;
 #[cfg(feature = "sqlite")]
@@ -76,6 +78,8 @@ pub use filter::{CleanFilter, MatchFilter};
 pub use location::StoreLocation;
 pub use memory::{MemoryStore, MemoryStoreBuilder};
 pub use open::Store;
+#[cfg(feature = "redb")]
+pub use redb::{RedbStore, RedbStoreBuilder};
 #[cfg(feature = "sqlite")]
 pub use sqlite::{SqliteStore, SqliteStoreBuilder};
 

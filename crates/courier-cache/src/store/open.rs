@@ -75,6 +75,9 @@ impl Store {
             StoreLocation::Sqlite(path) => Arc::new(super::SqliteStore::open(path.clone()).await?),
             #[cfg(not(feature = "sqlite"))]
             StoreLocation::Sqlite(_) => return Err(feature_off(&location, "sqlite")),
+            #[cfg(feature = "redb")]
+            StoreLocation::Redb(path) => Arc::new(super::RedbStore::open(path.clone()).await?),
+            #[cfg(not(feature = "redb"))]
             StoreLocation::Redb(_) => return Err(feature_off(&location, "redb")),
             #[cfg(feature = "redis")]
             StoreLocation::Redis(url) => Arc::new(super::RedisStore::connect(url.clone()).await?),
