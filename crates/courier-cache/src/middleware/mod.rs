@@ -4,8 +4,6 @@
 
 mod convert;
 
-use std::sync::Arc;
-
 use courier::{Client, Error, ErrorKind, Request, Response, Transport};
 use http::Extensions;
 use tokio::sync::{mpsc, oneshot};
@@ -104,8 +102,7 @@ impl reqwest_middleware::Middleware for CacheMiddleware {
         tokio::pin!(call);
         // The rest of the chain's own error, returned as it was when the cache has nothing
         // better to answer with.
-        let mut chain_error: Option<Arc<reqwest_middleware::Error>> = None;
-        let mut last_failure = None;
+        let mut chain_error: Option<reqwest_middleware::Error> = None;
         let result = loop {
             tokio::select! {
                 result = &mut call => break result,
@@ -113,11 +110,10 @@ impl reqwest_middleware::Middleware for CacheMiddleware {
                     let outcome = match next.clone().run(convert::request_to_reqwest(request), extensions).await {
                         Ok(response) => Ok(convert::response_from_reqwest(response)),
                         Err(error) => {
-                            let kind = convert::error_kind(&error);
-                            let message = error.to_string();
-                            last_failure = Some(kind);
-                            chain_error = Some(Arc::new(error));
-                            Err(Error::new(kind).with_message(message))
+                            let failure = Error::new(convert::error_kind(&error))
+                                .with_message(error.to_string());
+                            chain_error = Some(error);
+                            Err(failure)
                         }
                     };
                     let _ = answer.send(outcome);
@@ -126,11 +122,8 @@ impl reqwest_middleware::Middleware for CacheMiddleware {
         };
         match result {
             Ok(response) => Ok(convert::response_to_reqwest(response)),
-            Err(error) => match (
-                chain_error.and_then(|error| Arc::try_unwrap(error).ok()),
-                last_failure,
-            ) {
-                (Some(original), Some(kind)) if kind == error.kind() => Err(original),
+            Err(error) => match chain_error {
+                Some(original) if convert::error_kind(&original) == error.kind() => Err(original),
                 _ => Err(reqwest_middleware::Error::middleware(error)),
             },
         }

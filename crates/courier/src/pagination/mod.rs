@@ -373,18 +373,18 @@ impl<T: DeserializeOwned> Walk<T> {
             }
             request.options_mut().set_cancel_token(Some(token.clone()));
         }
-        let template = request.try_clone();
+        // The next page's request starts as a copy of this one.
+        let template = request.try_clone().ok_or_else(|| {
+            Error::new(crate::ErrorKind::InvalidRequest)
+                .with_message("pagination needs a request whose body can be sent again")
+        })?;
         let response = self.client.execute(request).await?;
         let url = response.url().clone();
         let headers = response.headers().clone();
         let body = response.bytes().await?;
-        let template = template.ok_or_else(|| {
-            Error::new(crate::ErrorKind::InvalidRequest)
-                .with_message("pagination needs a request whose body can be sent again")
-        })?;
         let (items, next) =
             self.strategy
-                .advance(&template, &headers, &url, &body, &self.items_at)?;
+                .advance(template, &headers, &url, &body, &self.items_at)?;
         self.pages_left = self.pages_left.saturating_sub(1);
         let next = next.filter(|_| self.pages_left > 0);
         let page = Page {

@@ -72,27 +72,22 @@ impl<T: DeserializeOwned> Strategy<T> {
         }
     }
 
-    /// The items of `response`'s body, and the request for the next page (`None` at the end).
+    /// The items of a page's body, and the request for the next page (`None` at the end),
+    /// made from `template`, a copy of the request for this page.
     pub(super) fn advance(
         &mut self,
-        request: &Request,
+        template: Request,
         headers: &HeaderMap,
         url: &Url,
         body: &Bytes,
         items_at: &str,
     ) -> Result<(Vec<T>, Option<Request>)> {
-        let next_from = |request: &Request| {
-            request.try_clone().ok_or_else(|| {
-                Error::new(ErrorKind::InvalidRequest)
-                    .with_message("pagination needs a request whose body can be sent again")
-            })
-        };
         match self {
             Strategy::Cursor { param, split } => {
                 let page = split(body)?;
                 let next = match page.next_cursor {
                     Some(cursor) if !cursor.is_empty() => {
-                        let mut next = next_from(request)?;
+                        let mut next = template;
                         set_query(next.url_mut(), param, &cursor);
                         Some(next)
                     }
@@ -111,7 +106,7 @@ impl<T: DeserializeOwned> Strategy<T> {
                     None
                 } else {
                     *offset += items.len();
-                    let mut next = next_from(request)?;
+                    let mut next = template;
                     set_query(next.url_mut(), offset_param, &offset.to_string());
                     Some(next)
                 };
@@ -128,7 +123,7 @@ impl<T: DeserializeOwned> Strategy<T> {
                     None
                 } else {
                     *number += 1;
-                    let mut next = next_from(request)?;
+                    let mut next = template;
                     set_query(next.url_mut(), param, &number.to_string());
                     Some(next)
                 };
@@ -138,7 +133,7 @@ impl<T: DeserializeOwned> Strategy<T> {
                 let items: Vec<T> = decode_items(body, items_at)?;
                 let next = match next_link(headers, url) {
                     Some(url) => {
-                        let mut next = next_from(request)?;
+                        let mut next = template;
                         *next.url_mut() = url;
                         Some(next)
                     }

@@ -116,32 +116,21 @@ async fn forward_inner(proxy: &Proxy, request: AxumRequest) -> courier::Result<A
     remove_hop_by_hop(&mut parts.headers);
     // The origin's own name, not the proxy's.
     parts.headers.remove(HOST);
-    let has_body = parts
+    let length = parts
         .headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.parse::<u64>().ok())
-        .map_or(
-            !matches!(
-                parts.method,
-                Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
-            ),
-            |length| length > 0,
-        );
-    let body = if has_body {
-        let length = parts
-            .headers
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok());
-        let stream = body.into_data_stream();
-        match length {
-            Some(length) => Body::wrap_stream_with_length(stream, length),
-            None => Body::wrap_stream(stream),
-        }
-    } else {
+        .and_then(|value| value.parse::<u64>().ok());
+    let bodiless_method = matches!(
+        parts.method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::DELETE
+    );
+    let body = match length {
         // Empty and replayable, so the cache can revalidate and retry it.
-        Body::empty()
+        Some(0) => Body::empty(),
+        None if bodiless_method => Body::empty(),
+        Some(length) => Body::wrap_stream_with_length(body.into_data_stream(), length),
+        None => Body::wrap_stream(body.into_data_stream()),
     };
 
     let mut request = courier::Request::new(parts.method, url);
