@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/courier-target}"
 runs="${1:-4}"
 criterion="$CARGO_TARGET_DIR/criterion"
-variants=(courier_no_interceptors courier_5_noop_interceptors)
+variants=(courier_no_interceptors courier_5_noop_interceptors reqwest_middleware_5_noop)
 groups=(c1 c64)
 ratios="$(mktemp)"
 log="$(mktemp)"

@@ -10,7 +10,8 @@
 //! instructions by [`REQUESTS`] for a per-request figure.
 //!
 //! Variants (`client/get_1kib_x100/<variant>`), all on the same reqwest settings:
-//! `bare_reqwest`, `courier_no_interceptors`, `courier_5_noop_interceptors`.
+//! `bare_reqwest`, `courier_no_interceptors`, `courier_5_noop_interceptors`, and the peer
+//! `reqwest_middleware_5_noop` (reqwest-middleware with five no-op middlewares).
 //!
 //! Run: `scripts/bench-instructions.sh` (prints the per-request table), or
 //! `cargo bench -p courier --bench client_instructions`. Needs valgrind and the runner of the
@@ -70,6 +71,7 @@ fn setup(name: &str) -> Fixture {
 #[bench::bare_reqwest(args = ("bare_reqwest"), setup = setup)]
 #[bench::courier_no_interceptors(args = ("courier_no_interceptors"), setup = setup)]
 #[bench::courier_5_noop_interceptors(args = ("courier_5_noop_interceptors"), setup = setup)]
+#[bench::reqwest_middleware_5_noop(args = ("reqwest_middleware_5_noop"), setup = setup)]
 fn get_1kib_x100(fixture: Fixture) -> Fixture {
     fixture.runtime.block_on(async {
         for _ in 0..REQUESTS {

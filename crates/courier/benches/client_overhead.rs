@@ -7,7 +7,9 @@
 //! - `bare_reqwest`: `reqwest_client.get(url).send().await?.bytes().await?`;
 //! - `courier_no_interceptors`: `client.get(url).send().await?.bytes().await?`;
 //! - `courier_5_noop_interceptors`: the same through five interceptors that only call
-//!   `next.run(request).await`.
+//!   `next.run(request).await`;
+//! - `reqwest_middleware_5_noop`: the peer, reqwest-middleware on the same reqwest client with
+//!   five middlewares that only call `next.run(request, extensions).await`.
 //!
 //! Groups: `client/get_1kib/c1` (one request per iteration) and `client/get_1kib/c64` (64
 //! concurrent requests per iteration, joined; throughput in requests). The client runs on a

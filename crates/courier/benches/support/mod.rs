@@ -1,6 +1,6 @@
-//! What the overhead benches share: a loopback HTTP/1.1 server answering 1 KiB, and the three
-//! clients they compare (bare reqwest, courier, courier with five no-op interceptors), all on
-//! the same reqwest settings.
+//! What the overhead benches share: a loopback HTTP/1.1 server answering 1 KiB, and the four
+//! clients they compare (bare reqwest, courier, courier with five no-op interceptors, and the
+//! peer: reqwest-middleware with five no-op middlewares), all on the same reqwest settings.
 #![allow(dead_code)] // each bench uses a subset
 
 use std::convert::Infallible;
@@ -143,19 +143,45 @@ impl Interceptor for Noop {
     }
 }
 
+/// reqwest-middleware's counterpart of [`Noop`]: passes the request on.
+struct NoopMiddleware;
+
+#[async_trait::async_trait]
+impl reqwest_middleware::Middleware for NoopMiddleware {
+    async fn handle(
+        &self,
+        request: reqwest::Request,
+        extensions: &mut http::Extensions,
+        next: reqwest_middleware::Next<'_>,
+    ) -> reqwest_middleware::Result<reqwest::Response> {
+        next.run(request, extensions).await
+    }
+}
+
+/// Bare reqwest (same settings) behind reqwest-middleware with five no-op middlewares.
+pub(crate) fn reqwest_middleware_client() -> reqwest_middleware::ClientWithMiddleware {
+    let mut builder = reqwest_middleware::ClientBuilder::new(bare_reqwest());
+    for _ in 0..5 {
+        builder = builder.with(NoopMiddleware);
+    }
+    builder.build()
+}
+
 /// One of the compared clients.
 #[derive(Clone)]
 pub(crate) enum Variant {
     BareReqwest(reqwest::Client),
     Courier(courier::Client),
+    ReqwestMiddleware(reqwest_middleware::ClientWithMiddleware),
 }
 
 impl Variant {
     /// The bench names of the variants, in the order they are registered.
-    pub(crate) const NAMES: [&'static str; 3] = [
+    pub(crate) const NAMES: [&'static str; 4] = [
         "bare_reqwest",
         "courier_no_interceptors",
         "courier_5_noop_interceptors",
+        "reqwest_middleware_5_noop",
     ];
 
     /// The variant called `name` (one of [`Variant::NAMES`]).
@@ -164,6 +190,7 @@ impl Variant {
             "bare_reqwest" => Variant::BareReqwest(bare_reqwest()),
             "courier_no_interceptors" => Variant::Courier(courier(0)),
             "courier_5_noop_interceptors" => Variant::Courier(courier(5)),
+            "reqwest_middleware_5_noop" => Variant::ReqwestMiddleware(reqwest_middleware_client()),
             other => panic!("unknown variant `{other}`"),
         }
     }
@@ -187,6 +214,14 @@ impl Variant {
                 .bytes()
                 .await
                 .expect("courier reads the body"),
+            Variant::ReqwestMiddleware(client) => client
+                .get(url)
+                .send()
+                .await
+                .expect("reqwest-middleware sends")
+                .bytes()
+                .await
+                .expect("reqwest-middleware reads the body"),
         }
     }
 }
