@@ -139,6 +139,8 @@ struct Inner {
     source: Option<BoxError>,
     response: Option<Response>,
     cancel_reason: Option<CancelReason>,
+    /// Set by [`Error::skip_outer_hooks`].
+    skip_outer_hooks: bool,
 }
 
 impl Error {
@@ -158,6 +160,7 @@ impl Error {
                 source: None,
                 response: None,
                 cancel_reason: None,
+                skip_outer_hooks: false,
             }),
         }
     }
@@ -307,6 +310,41 @@ impl Error {
     /// ```
     pub fn into_response(self) -> Option<Response> {
         self.inner.response
+    }
+
+    /// Marks this error so that the [`on_error`](crate::on_error) hooks outside the
+    /// interceptor that raised it let it pass without running: Dio's `handler.reject(error)`
+    /// with its default `callFollowingErrorInterceptor: false`. Unmarked, an error is seen by
+    /// every hook outside the interceptor that raised it (Dio's `true`). Interceptors of your
+    /// own can honour the mark with [`skips_outer_hooks`](Error::skips_outer_hooks).
+    ///
+    /// ```
+    /// use courier::{Error, ErrorKind, RequestFlow, on_request};
+    ///
+    /// // Refuses requests without a session; no error hook further out turns this around.
+    /// let require_session = on_request(|request: courier::Request| async move {
+    ///     if !request.headers().contains_key("x-session") {
+    ///         return Err(Error::new(ErrorKind::InvalidRequest).skip_outer_hooks());
+    ///     }
+    ///     Ok(RequestFlow::Next(request))
+    /// });
+    /// # let _ = require_session;
+    /// ```
+    #[must_use]
+    pub fn skip_outer_hooks(mut self) -> Self {
+        self.inner.skip_outer_hooks = true;
+        self
+    }
+
+    /// Whether [`skip_outer_hooks`](Error::skip_outer_hooks) marked this error.
+    ///
+    /// ```
+    /// let error = courier::Error::new(courier::ErrorKind::Connection);
+    /// assert!(!error.skips_outer_hooks());
+    /// assert!(error.skip_outer_hooks().skips_outer_hooks());
+    /// ```
+    pub fn skips_outer_hooks(&self) -> bool {
+        self.inner.skip_outer_hooks
     }
 
     /// The reason given when the request was cancelled.

@@ -75,7 +75,8 @@ where
 }
 
 /// A hook on successful responses (Dio's `onResponse`): return the response (or another
-/// one) to continue, or `Err` to turn it into a failure.
+/// one) to continue, or `Err` to turn it into a failure. A response marked with
+/// [`Response::skip_outer_hooks`] passes by without the hook running.
 ///
 /// ```
 /// use courier::on_response;
@@ -96,7 +97,8 @@ where
 }
 
 /// A hook on failures (Dio's `onError`), bad statuses included: return `Err` (the same or
-/// another error) to pass it on, or `Ok(response)` to recover (Dio's `handler.resolve`).
+/// another error) to pass it on, or `Ok(response)` to recover (Dio's `handler.resolve`). An
+/// error marked with [`Error::skip_outer_hooks`] passes by without the hook running.
 ///
 /// ```
 /// use courier::{ErrorKind, Response, on_error};
@@ -138,6 +140,9 @@ where
 {
     async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
         let response = next.run(request).await?;
+        if response.skips_outer_hooks() {
+            return Ok(response);
+        }
         (self.0)(response).await
     }
 }
@@ -150,6 +155,7 @@ where
     async fn intercept(&self, request: Request, next: Next<'_>) -> Result<Response> {
         match next.run(request).await {
             Ok(response) => Ok(response),
+            Err(error) if error.skips_outer_hooks() => Err(error),
             Err(error) => (self.0)(error).await,
         }
     }

@@ -265,6 +265,42 @@ impl Response {
         &mut self.inner.extensions
     }
 
+    /// Marks this response so that the [`on_response`](crate::on_response) hooks outside the
+    /// interceptor that made it let it pass without running: Dio's `handler.resolve(response)`
+    /// with its default `callFollowingResponseInterceptor: false`. Unmarked, a response made
+    /// up by an interceptor is seen by every hook outside it (Dio's `true`). Interceptors of
+    /// your own can honour the mark with [`skips_outer_hooks`](Response::skips_outer_hooks).
+    ///
+    /// ```
+    /// use courier::{RequestFlow, Response, on_request};
+    ///
+    /// // Answers `/ping` locally; no response hook further out sees the answer.
+    /// let ping = on_request(|request: courier::Request| async move {
+    ///     if request.url().path() == "/ping" {
+    ///         let pong = Response::new(http::StatusCode::OK, "pong").skip_outer_hooks();
+    ///         return Ok(RequestFlow::Resolve(pong));
+    ///     }
+    ///     Ok(RequestFlow::Next(request))
+    /// });
+    /// # let _ = ping;
+    /// ```
+    #[must_use]
+    pub fn skip_outer_hooks(mut self) -> Self {
+        self.inner.extensions.insert(SkipOuterHooks);
+        self
+    }
+
+    /// Whether [`skip_outer_hooks`](Response::skip_outer_hooks) marked this response.
+    ///
+    /// ```
+    /// let response = courier::Response::new(http::StatusCode::OK, "");
+    /// assert!(!response.skips_outer_hooks());
+    /// assert!(response.skip_outer_hooks().skips_outer_hooks());
+    /// ```
+    pub fn skips_outer_hooks(&self) -> bool {
+        self.inner.extensions.get::<SkipOuterHooks>().is_some()
+    }
+
     /// The `Content-Length` header, when present and valid.
     ///
     /// ```
@@ -444,3 +480,7 @@ impl futures_core::Stream for ResponseBody {
         self.get_mut().poll_chunk(cx)
     }
 }
+
+/// The mark that [`Response::skip_outer_hooks`] puts in a response's extensions.
+#[derive(Clone, Copy, Debug)]
+struct SkipOuterHooks;
