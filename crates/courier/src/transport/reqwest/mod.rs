@@ -110,6 +110,11 @@ impl ReqwestTransport {
     /// provider and the platform's roots (HTTP/2 offered by ALPN) and courier's redirect
     /// policy. Fails only if the platform's trust store cannot be loaded.
     ///
+    /// The TLS config comes preconfigured with ALPN `h2` then `http/1.1`, and reqwest does not
+    /// change ALPN on a preconfigured config: calling `http1_only()` on this builder still
+    /// lets a server that offers `h2` agree on it, and HTTP/2 is then spoken. For HTTP/1.1
+    /// only, use [`ClientBuilder::http1_only`](crate::ClientBuilder::http1_only).
+    ///
     /// ```
     /// let reqwest = courier::ReqwestTransport::client_builder()?
     ///     .pool_max_idle_per_host(4)

@@ -63,8 +63,14 @@ impl TlsSettings {
             .dangerous()
             .with_custom_certificate_verifier(verifier)
             .with_no_client_auth();
+        // reqwest sets ALPN only on TLS configs it builds, so a preconfigured one must offer
+        // what the version settings allow, as reqwest would. With prior knowledge the client
+        // speaks h2 whatever ALPN agrees, so offering `http/1.1` too would let a server that
+        // lacks h2 pick it and then fail on the h2 preface with a bare EOF.
         config.alpn_protocols = if settings.http1_only {
             vec![b"http/1.1".to_vec()]
+        } else if settings.http2_prior_knowledge {
+            vec![b"h2".to_vec()]
         } else {
             vec![b"h2".to_vec(), b"http/1.1".to_vec()]
         };
