@@ -100,8 +100,10 @@ pub enum ApiError {
         /// The RFC 9457 body, if any.
         problem: Option<ProblemDetails>,
     },
-    /// 404 or 410: no such resource.
+    /// 404 or 410: no such resource (410: and there will not be again).
     NotFound {
+        /// 404 or 410.
+        status: StatusCode,
         /// The RFC 9457 body, if any.
         problem: Option<ProblemDetails>,
     },
@@ -157,18 +159,11 @@ impl ApiError {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             ApiError::Validation { status, .. }
+            | ApiError::NotFound { status, .. }
             | ApiError::Server { status, .. }
             | ApiError::Http { status, .. } => Some(*status),
             ApiError::Unauthorized { .. } => Some(StatusCode::UNAUTHORIZED),
             ApiError::Forbidden { .. } => Some(StatusCode::FORBIDDEN),
-            ApiError::NotFound { problem } => Some(
-                problem
-                    .as_ref()
-                    .and_then(|problem| problem.status)
-                    .and_then(|status| StatusCode::from_u16(status).ok())
-                    .filter(|status| *status == StatusCode::GONE)
-                    .unwrap_or(StatusCode::NOT_FOUND),
-            ),
             ApiError::Conflict { .. } => Some(StatusCode::CONFLICT),
             ApiError::RateLimited { .. } => Some(StatusCode::TOO_MANY_REQUESTS),
             _ => None,
@@ -185,7 +180,7 @@ impl ApiError {
             ApiError::Validation { problem, .. }
             | ApiError::Unauthorized { problem }
             | ApiError::Forbidden { problem }
-            | ApiError::NotFound { problem }
+            | ApiError::NotFound { problem, .. }
             | ApiError::Conflict { problem }
             | ApiError::RateLimited { problem, .. }
             | ApiError::Server { problem, .. }
@@ -240,7 +235,7 @@ impl ApiError {
             },
             401 => ApiError::Unauthorized { problem },
             403 => ApiError::Forbidden { problem },
-            404 | 410 => ApiError::NotFound { problem },
+            404 | 410 => ApiError::NotFound { status, problem },
             409 => ApiError::Conflict { problem },
             429 => ApiError::RateLimited {
                 retry_after: retry_after(response.headers(), SystemTime::now()),
@@ -350,9 +345,8 @@ mod tests {
         for (status, expected) in cases {
             let mapped = ApiError::from(rejected(status, &[], ""));
             assert!(expected(&mapped), "{status}: {mapped:?}");
-            if status != 410 {
-                assert_eq!(mapped.status().map(|s| s.as_u16()), Some(status));
-            }
+            // Every status survives the mapping, 410 (folded into `NotFound`) included.
+            assert_eq!(mapped.status().map(|s| s.as_u16()), Some(status));
         }
     }
 
