@@ -35,7 +35,9 @@
 //! resource (`200`) otherwise, which then replaces the partial file. Appending the end of a
 //! new version to the start of an old one would produce a file that is silently corrupt;
 //! `If-Range` rules that out in the same round trip. A `416` means the partial file may
-//! already be complete: it is accepted only if its size equals the length the server states.
+//! already be complete: it is accepted only if its size equals the length the server states
+//! and the answer names no other strong `ETag`. (A server that ignores `If-Range` is caught
+//! the same way: a `206` or `416` for another entity tag starts the download over.)
 //!
 //! Within one call, when the connection breaks mid-body (or stalls past the receive timeout)
 //! and the server announced `Accept-Ranges: bytes` and a validator, the download reconnects
