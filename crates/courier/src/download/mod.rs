@@ -55,7 +55,11 @@
 //!
 //! Reports count the bytes of the file, so a resumed download starts at the bytes already on
 //! disk; the total comes from `Content-Length` (or the `Content-Range` of a `206`). Reports
-//! never go backwards, and the last one is the file's size, as both values.
+//! never go backwards, and the last one is the file's size, as both values. When the
+//! download starts over from byte 0 (the resource changed), reports pause until the new
+//! content passes what was already reported. Only if the new version is smaller than that can
+//! the two promises not both hold: then the last report, the file's size, is the one below
+//! the earlier ones.
 
 mod builder;
 mod file;
