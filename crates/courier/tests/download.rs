@@ -21,8 +21,8 @@ use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
 use common::TestServer;
-use courier::mock::RecordedRequest;
 use courier::mock::matchers;
+use courier::mock::{Fault, RecordedRequest};
 use courier::{CancelToken, ErrorKind, Mock, MockTransport, Progress, ResponseTemplate};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -855,8 +855,7 @@ async fn a_reset_mid_body_leaves_the_previous_file_untouched() {
     // Every answer, the reconnection's included, is reset after 300 000 bytes.
     Mock::given(matchers::path("/file.bin"))
         .respond_with(
-            whole("\"v1\"", &content(1))
-                .with_fault(courier::mock::Fault::ResetMidBody { after: 300_000 }),
+            whole("\"v1\"", &content(1)).with_fault(Fault::ResetMidBody { after: 300_000 }),
         )
         .expect(2)
         .mount(&mock);
@@ -885,10 +884,7 @@ async fn a_kept_partial_file_sits_beside_the_untouched_previous_file_until_it_co
     let mock = MockTransport::new();
     let body = content(1);
     Mock::given(without_range)
-        .respond_with(
-            whole("\"v1\"", &body)
-                .with_fault(courier::mock::Fault::ResetMidBody { after: 300_000 }),
-        )
+        .respond_with(whole("\"v1\"", &body).with_fault(Fault::ResetMidBody { after: 300_000 }))
         .up_to_n_times(1)
         .expect(1)
         .mount(&mock);
@@ -1038,9 +1034,7 @@ async fn a_changed_etag_found_on_reconnection_restarts_from_zero_and_progress_ne
     let new_length = LEN + 50_000;
     let new = content_of_length(2, new_length);
     Mock::given(without_range)
-        .respond_with(
-            whole("\"v1\"", &old).with_fault(courier::mock::Fault::ResetMidBody { after: 300_000 }),
-        )
+        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
         .up_to_n_times(1)
         .expect(1)
         .mount(&mock);
@@ -1085,9 +1079,7 @@ async fn a_206_for_another_etag_from_a_server_that_ignores_if_range_restarts_fro
     let old = content(1);
     let new = content(2);
     Mock::given(without_range)
-        .respond_with(
-            whole("\"v1\"", &old).with_fault(courier::mock::Fault::ResetMidBody { after: 300_000 }),
-        )
+        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
         .up_to_n_times(1)
         .expect(1)
         .mount(&mock);
@@ -1135,7 +1127,7 @@ async fn a_416_for_another_etag_restarts_instead_of_keeping_the_old_partial_file
         .respond_with(
             whole("\"v1\"", &old)
                 .insert_header("content-length", (LEN + 10).to_string())
-                .with_fault(courier::mock::Fault::ResetMidBody { after: LEN }),
+                .with_fault(Fault::ResetMidBody { after: LEN }),
         )
         .up_to_n_times(1)
         .expect(1)
@@ -1181,9 +1173,7 @@ async fn a_smaller_version_found_on_reconnection_ends_progress_at_its_size() {
     let old = content(1);
     let new = content_of_length(2, 100_000);
     Mock::given(without_range)
-        .respond_with(
-            whole("\"v1\"", &old).with_fault(courier::mock::Fault::ResetMidBody { after: 300_000 }),
-        )
+        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
         .up_to_n_times(1)
         .expect(1)
         .mount(&mock);
