@@ -1,5 +1,6 @@
-//! Downloads against real loopback servers: atomic writes, progress, resume with
-//! `Range`/`If-Range` (within one call and across calls), and cancellation.
+//! Downloads against real loopback servers (and `MockTransport`, for answers a test must
+//! script exactly): atomic writes, progress, resume with `Range`/`If-Range` (within one call
+//! and across calls), and cancellation.
 
 // Setup helpers outside `#[test]` functions (and `common`) panic on failure, as tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -10,6 +11,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -19,7 +21,9 @@ use axum::response::Response;
 use axum::routing::get;
 use bytes::Bytes;
 use common::TestServer;
-use courier::{CancelToken, ErrorKind, Progress};
+use courier::mock::matchers;
+use courier::mock::{Fault, RecordedRequest};
+use courier::{CancelToken, ErrorKind, Mock, MockTransport, Progress, ResponseTemplate};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -28,11 +32,26 @@ const LEN: usize = 1024 * 1024;
 
 /// 1 MiB that differs per `seed`, with no short period (so a misplaced range shows).
 fn content(seed: u8) -> Arc<Vec<u8>> {
+    content_of_length(seed, LEN)
+}
+
+/// `length` bytes that differ per `seed`, as [`content`].
+fn content_of_length(seed: u8, length: usize) -> Arc<Vec<u8>> {
     Arc::new(
-        (0..LEN)
+        (0..length)
             .map(|i| (i % 251) as u8 ^ (i >> 10) as u8 ^ seed)
             .collect(),
     )
+}
+
+/// What the target held before a download of a new version started.
+const PREVIOUS: &[u8] = b"the previous version of file.bin, which must survive a failed download\n";
+
+/// `dir/file.bin`, holding [`PREVIOUS`].
+fn previous_version(dir: &Path) -> PathBuf {
+    let target = dir.join("file.bin");
+    std::fs::write(&target, PREVIOUS).unwrap();
+    target
 }
 
 /// What a server saw of one request.
@@ -348,6 +367,57 @@ fn raw_client() -> courier::Client {
 }
 
 // ---------------------------------------------------------------------------------------
+// MockTransport answers, for exact scripts (a reset after N bytes, a stall between chunks,
+// a server that ignores If-Range).
+// ---------------------------------------------------------------------------------------
+
+const MOCK_URL: &str = "https://files.example/file.bin";
+
+fn mock_client(mock: &MockTransport) -> courier::Client {
+    courier::Client::builder()
+        .transport(mock.clone())
+        .build()
+        .unwrap()
+}
+
+/// Version `etag` of a resource that serves byte ranges: a `200` with all of `body`, in
+/// 64 KiB chunks (one progress report each).
+fn whole(etag: &str, body: &[u8]) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("etag", etag)
+        .insert_header("accept-ranges", "bytes")
+        .set_body_chunks(
+            body.chunks(64 * 1024).map(Bytes::copy_from_slice),
+            Duration::ZERO,
+        )
+}
+
+/// A `206` with `body` from `start` on, as version `etag`.
+fn range_of(etag: &str, body: &[u8], start: usize) -> ResponseTemplate {
+    ResponseTemplate::new(206)
+        .insert_header("etag", etag)
+        .insert_header("accept-ranges", "bytes")
+        .insert_header(
+            "content-range",
+            format!("bytes {start}-{}/{}", body.len() - 1, body.len()),
+        )
+        .body(Bytes::copy_from_slice(&body[start..]))
+}
+
+/// Matches requests without a `Range` header.
+fn without_range(request: &RecordedRequest) -> bool {
+    !request.headers().contains_key(header::RANGE)
+}
+
+/// The `Range` of each request the mock received, in order.
+fn ranges_received(mock: &MockTransport) -> Vec<Option<String>> {
+    mock.received_requests()
+        .iter()
+        .map(|request| header_text(request.headers(), header::RANGE))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
 // Assertions.
 // ---------------------------------------------------------------------------------------
 
@@ -361,6 +431,23 @@ fn meta_of(target: &Path) -> PathBuf {
     let mut name = target.file_name().unwrap().to_os_string();
     name.push(".part.meta");
     target.with_file_name(name)
+}
+
+/// Asserts that `path` holds exactly `expected`, reporting lengths and the first difference
+/// rather than a megabyte of bytes.
+fn assert_file(path: &Path, expected: &[u8]) {
+    let actual = std::fs::read(path).unwrap();
+    let first_difference = actual
+        .iter()
+        .zip(expected)
+        .position(|(actual, expected)| actual != expected);
+    assert!(
+        actual == expected,
+        "{} holds {} bytes, expected {}; first difference at {first_difference:?}",
+        path.display(),
+        actual.len(),
+        expected.len(),
+    );
 }
 
 fn assert_no_leftovers(target: &Path) {
@@ -414,7 +501,7 @@ async fn downloads_the_exact_content_and_leaves_no_part_file() {
         .await
         .unwrap();
 
-    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert_file(&target, &content(1));
     assert_eq!(report.path, target);
     assert_eq!(report.bytes_written, LEN as u64);
     assert_eq!(report.total_bytes, LEN as u64);
@@ -475,7 +562,7 @@ async fn a_broken_connection_is_resumed_with_range_in_the_same_call() {
         .await
         .unwrap();
 
-    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert_file(&target, &content(1));
     assert!(report.resumed);
     assert_eq!(report.bytes_written, LEN as u64);
     assert_no_leftovers(&target);
@@ -550,7 +637,7 @@ async fn a_kept_partial_file_is_resumed_by_the_next_call() {
         .await
         .unwrap();
 
-    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert_file(&target, &content(1));
     assert!(report.resumed);
     assert_eq!(report.bytes_written, (LEN - 400_000) as u64);
     assert_eq!(report.total_bytes, LEN as u64);
@@ -578,22 +665,43 @@ async fn a_changed_etag_on_resume_restarts_from_zero() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("file.bin");
     interrupted(&server, &target, 400_000).await;
-    server.change("\"v2\"", content(2));
+    // Another length too, so the totals reported can only come from the new version.
+    let new_length = LEN + 100_000;
+    server.change("\"v2\"", content_of_length(2, new_length));
+    let (progress, callback) = recorder();
 
     let report = raw_client()
         .download(server.url(), &target)
+        .on_progress(callback)
         .send()
         .await
         .unwrap();
 
-    assert_eq!(std::fs::read(&target).unwrap(), *content(2));
+    assert_file(&target, &content_of_length(2, new_length));
     assert!(!report.resumed);
-    assert_eq!(report.bytes_written, LEN as u64);
+    assert_eq!(report.bytes_written, new_length as u64);
+    assert_eq!(report.total_bytes, new_length as u64);
     assert_no_leftovers(&target);
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[1].range.as_deref(), Some("bytes=400000-"));
     assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
+    // The 400 000 stale bytes on disk are never reported: the count starts again at zero.
+    let progress = progress.lock().unwrap();
+    assert_eq!(
+        progress[0],
+        Progress {
+            transferred: 0,
+            total: Some(new_length as u64)
+        }
+    );
+    assert!(
+        progress
+            .iter()
+            .all(|progress| progress.total == Some(new_length as u64)),
+        "{progress:?}"
+    );
+    assert_monotonic(&progress, new_length as u64);
 }
 
 #[tokio::test]
@@ -615,7 +723,7 @@ async fn resume_false_ignores_a_kept_partial_file() {
         .await
         .unwrap();
 
-    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert_file(&target, &content(1));
     assert!(!report.resumed);
     assert_eq!(server.seen()[1].range, None);
     assert_no_leftovers(&target);
@@ -705,11 +813,412 @@ async fn a_partial_file_that_is_already_complete_is_accepted_on_416() {
         .await
         .unwrap();
 
-    assert_eq!(std::fs::read(&target).unwrap(), *content(1));
+    assert_file(&target, &content(1));
     assert!(report.resumed);
     assert_eq!(report.bytes_written, 0);
     assert_eq!(report.total_bytes, LEN as u64);
     assert_no_leftovers(&target);
     assert_eq!(server.seen()[1].range, Some(format!("bytes={LEN}-")));
     assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+}
+
+// ---------------------------------------------------------------------------------------
+// Atomicity: the target holds nothing, its previous version, or the complete new file.
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_body_cut_short_leaves_the_previous_file_untouched() {
+    let server = RawServer::start(RawConfig {
+        ranges: false,
+        overstate: 0,
+        cuts: vec![300_000],
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+
+    let error = raw_client()
+        .download(server.url(), &target)
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert_file(&target, PREVIOUS);
+    assert_no_leftovers(&target);
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_reset_mid_body_leaves_the_previous_file_untouched() {
+    let mock = MockTransport::new();
+    // Every answer, the reconnection's included, is reset after 300 000 bytes.
+    Mock::given(matchers::path("/file.bin"))
+        .respond_with(
+            whole("\"v1\"", &content(1)).with_fault(Fault::ResetMidBody { after: 300_000 }),
+        )
+        .expect(2)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+
+    let error = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .max_resume_attempts(1)
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert_file(&target, PREVIOUS);
+    assert_no_leftovers(&target);
+    assert_eq!(
+        ranges_received(&mock),
+        [None, Some("bytes=300000-".to_owned())]
+    );
+    mock.verify();
+}
+
+#[tokio::test]
+async fn a_kept_partial_file_sits_beside_the_untouched_previous_file_until_it_completes() {
+    let mock = MockTransport::new();
+    let body = content(1);
+    Mock::given(without_range)
+        .respond_with(whole("\"v1\"", &body).with_fault(Fault::ResetMidBody { after: 300_000 }))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&mock);
+    Mock::given(matchers::header("range", "bytes=300000-"))
+        .and(matchers::header("if-range", "\"v1\""))
+        .respond_with(range_of("\"v1\"", &body, 300_000))
+        .expect(1)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+
+    let error = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .delete_on_error(false)
+        .max_resume_attempts(0)
+        .send()
+        .await
+        .unwrap_err();
+
+    // As documented: the partial file and its validator stay, beside the previous version.
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert_file(&target, PREVIOUS);
+    assert_file(&part_of(&target), &body[..300_000]);
+    let meta = std::fs::read_to_string(meta_of(&target)).unwrap();
+    assert!(
+        meta.contains("v1"),
+        "the sidecar names the validator: {meta}"
+    );
+
+    let report = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .send()
+        .await
+        .unwrap();
+
+    assert_file(&target, &body);
+    assert!(report.resumed);
+    assert_eq!(report.bytes_written, (LEN - 300_000) as u64);
+    assert_no_leftovers(&target);
+    mock.verify();
+}
+
+#[tokio::test]
+async fn cancelling_mid_download_leaves_the_previous_file_untouched() {
+    let (server, _resource) = resource_server(Some(200_000)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+    let token = CancelToken::new();
+    let canceller = token.clone();
+
+    let error = server
+        .client()
+        .download("file.bin", &target)
+        .cancel_token(&token)
+        .on_progress(move |progress| {
+            if progress.transferred >= 200_000 {
+                canceller.cancel_with("user pressed stop");
+            }
+        })
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_file(&target, PREVIOUS);
+    assert_no_leftovers(&target);
+}
+
+#[tokio::test]
+async fn a_cancelled_download_keeps_its_partial_file_with_delete_on_error_false() {
+    let mock = MockTransport::new();
+    let body = content(1);
+    // The first 200 000 bytes, then a stall that only the cancellation ends.
+    Mock::given(without_range)
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", "\"v1\"")
+                .insert_header("accept-ranges", "bytes")
+                .set_body_chunks(
+                    [
+                        Bytes::copy_from_slice(&body[..200_000]),
+                        Bytes::copy_from_slice(&body[200_000..]),
+                    ],
+                    Duration::from_secs(3600),
+                ),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&mock);
+    Mock::given(matchers::header("range", "bytes=200000-"))
+        .and(matchers::header("if-range", "\"v1\""))
+        .respond_with(range_of("\"v1\"", &body, 200_000))
+        .expect(1)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+    let token = CancelToken::new();
+    let canceller = token.clone();
+
+    let error = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .cancel_token(&token)
+        .delete_on_error(false)
+        .on_progress(move |progress| {
+            if progress.transferred >= 200_000 {
+                canceller.cancel_with("user pressed stop");
+            }
+        })
+        .send()
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
+    assert_file(&target, PREVIOUS);
+    assert_file(&part_of(&target), &body[..200_000]);
+    assert!(meta_of(&target).exists());
+    assert_eq!(ranges_received(&mock), [None]);
+
+    // A cancellation is never resumed within its call, but a later call continues the file.
+    let (progress, callback) = recorder();
+    let report = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_file(&target, &body);
+    assert!(report.resumed);
+    assert_eq!(report.bytes_written, (LEN - 200_000) as u64);
+    assert_no_leftovers(&target);
+    let progress = progress.lock().unwrap();
+    assert_eq!(progress[0].transferred, 200_000);
+    assert_monotonic(&progress, LEN as u64);
+    mock.verify();
+}
+
+// ---------------------------------------------------------------------------------------
+// A changed validator: the download starts over, and progress still never goes backwards.
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_changed_etag_found_on_reconnection_restarts_from_zero_and_progress_never_goes_backwards()
+{
+    let mock = MockTransport::new();
+    let old = content(1);
+    let new_length = LEN + 50_000;
+    let new = content_of_length(2, new_length);
+    Mock::given(without_range)
+        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&mock);
+    // The resource changed meanwhile: If-Range no longer matches, so all of it comes back.
+    Mock::given(matchers::header("range", "bytes=300000-"))
+        .and(matchers::header("if-range", "\"v1\""))
+        .respond_with(whole("\"v2\"", &new))
+        .expect(1)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+    let (progress, callback) = recorder();
+
+    let report = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_file(&target, &new);
+    assert!(!report.resumed);
+    assert_eq!(report.bytes_written, new_length as u64);
+    assert_eq!(report.total_bytes, new_length as u64);
+    assert_no_leftovers(&target);
+    let progress = progress.lock().unwrap();
+    assert_monotonic(&progress, new_length as u64);
+    // The restarted transfer reports as it goes, once it passes what was already reported.
+    let restarted: Vec<u64> = progress
+        .iter()
+        .filter(|progress| progress.total == Some(new_length as u64))
+        .map(|progress| progress.transferred)
+        .collect();
+    assert!(restarted.len() > 2, "{progress:?}");
+    assert!(restarted[0] > 300_000, "{progress:?}");
+    mock.verify();
+}
+
+#[tokio::test]
+async fn a_206_for_another_etag_from_a_server_that_ignores_if_range_restarts_from_zero() {
+    let mock = MockTransport::new();
+    let old = content(1);
+    let new = content(2);
+    Mock::given(without_range)
+        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&mock);
+    // Appending this to the 300 000 bytes of v1 would give a corrupt file.
+    Mock::given(matchers::header("range", "bytes=300000-"))
+        .respond_with(range_of("\"v2\"", &new, 300_000))
+        .named("a range of v2 despite If-Range: \"v1\"")
+        .expect(1)
+        .mount(&mock);
+    Mock::given(without_range)
+        .respond_with(whole("\"v2\"", &new))
+        .expect(1)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+    let (progress, callback) = recorder();
+
+    let report = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_file(&target, &new);
+    assert!(!report.resumed);
+    assert_eq!(report.bytes_written, LEN as u64);
+    assert_no_leftovers(&target);
+    assert_eq!(
+        ranges_received(&mock),
+        [None, Some("bytes=300000-".to_owned()), None]
+    );
+    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+    mock.verify();
+}
+
+#[tokio::test]
+async fn a_416_for_another_etag_restarts_instead_of_keeping_the_old_partial_file() {
+    let mock = MockTransport::new();
+    let old = content(1);
+    let new = content(2);
+    // All of v1 arrives, but the connection drops before the announced length, so the call
+    // reconnects with every byte of v1 already on disk.
+    Mock::given(without_range)
+        .respond_with(
+            whole("\"v1\"", &old)
+                .insert_header("content-length", (LEN + 10).to_string())
+                .with_fault(Fault::ResetMidBody { after: LEN }),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&mock);
+    // Meanwhile v2, of the same length, replaced it; this server ignores If-Range.
+    Mock::given(matchers::header("range", format!("bytes={LEN}-")))
+        .respond_with(
+            ResponseTemplate::new(416)
+                .insert_header("etag", "\"v2\"")
+                .insert_header("content-range", format!("bytes */{LEN}")),
+        )
+        .expect(1)
+        .mount(&mock);
+    Mock::given(without_range)
+        .respond_with(whole("\"v2\"", &new))
+        .expect(1)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+    let (progress, callback) = recorder();
+
+    let report = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_file(&target, &new);
+    assert!(!report.resumed);
+    assert_no_leftovers(&target);
+    assert_eq!(
+        ranges_received(&mock),
+        [None, Some(format!("bytes={LEN}-")), None]
+    );
+    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+    mock.verify();
+}
+
+#[tokio::test]
+async fn a_smaller_version_found_on_reconnection_ends_progress_at_its_size() {
+    let mock = MockTransport::new();
+    let old = content(1);
+    let new = content_of_length(2, 100_000);
+    Mock::given(without_range)
+        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&mock);
+    Mock::given(matchers::header("if-range", "\"v1\""))
+        .respond_with(whole("\"v2\"", &new))
+        .expect(1)
+        .mount(&mock);
+    let dir = tempfile::tempdir().unwrap();
+    let target = previous_version(dir.path());
+    let (progress, callback) = recorder();
+
+    let report = mock_client(&mock)
+        .download(MOCK_URL, &target)
+        .on_progress(callback)
+        .send()
+        .await
+        .unwrap();
+
+    assert_file(&target, &new);
+    assert_eq!(report.total_bytes, 100_000);
+    assert_no_leftovers(&target);
+    // As documented: reports pause after the restart (the new content never passes the
+    // 300 000 bytes already reported), and the last one is still the file's size.
+    let progress = progress.lock().unwrap();
+    let (last, before) = progress.split_last().unwrap();
+    assert_eq!(
+        *last,
+        Progress {
+            transferred: 100_000,
+            total: Some(100_000)
+        }
+    );
+    assert_eq!(
+        before.last(),
+        Some(&Progress {
+            transferred: 300_000,
+            total: Some(LEN as u64)
+        }),
+        "{progress:?}"
+    );
+    assert!(
+        before
+            .windows(2)
+            .all(|pair| pair[0].transferred <= pair[1].transferred),
+        "{progress:?}"
+    );
+    mock.verify();
 }

@@ -1,35 +1,49 @@
 //! The interceptor chain: order, Dio's next/resolve/reject, re-running `next`, the closure
 //! hooks, and how bad statuses, cancellation and the total timeout reach interceptors.
+//!
+//! The transport is a [`MockTransport`]: its recorded requests show whether (and how often)
+//! the chain reached the bottom.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use courier::mock::matchers::{header, path};
 use courier::{
-    CancelToken, Client, Error, ErrorKind, Interceptor, Next, Request, RequestFlow, Response,
-    Result, Transport, on_error, on_request, on_response,
+    CancelToken, Client, Error, ErrorKind, Interceptor, Mock, MockTransport, Next, Request,
+    RequestFlow, Response, ResponseTemplate, Result, on_error, on_request, on_response,
 };
 use http::StatusCode;
 
-/// Answers `/ok` with 200, `/fail` with 500 and counts calls; no sockets.
-#[derive(Clone, Default)]
-struct CountingTransport {
-    calls: Arc<AtomicUsize>,
+/// Answers `/ok` with 200 and `/fail` with 500 `boom`; a request with `x-trail: 1` gets the
+/// header back. Anything else is the mock's unmatched-request 404.
+fn transport() -> MockTransport {
+    let mock = MockTransport::new();
+    Mock::given(path("/ok"))
+        .and(header("x-trail", "1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-trail", "1")
+                .body("ok"),
+        )
+        .named("ok, with the trail echoed")
+        .mount(&mock);
+    Mock::given(path("/ok"))
+        .respond_with(ResponseTemplate::new(200).body("ok"))
+        .named("ok")
+        .mount(&mock);
+    Mock::given(path("/fail"))
+        .respond_with(ResponseTemplate::new(500).body("boom"))
+        .named("fail")
+        .mount(&mock);
+    mock
 }
 
-impl Transport for CountingTransport {
-    async fn send(&self, request: Request) -> Result<Response> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        let (status, body) = match request.url().path() {
-            "/fail" => (StatusCode::INTERNAL_SERVER_ERROR, "boom"),
-            _ => (StatusCode::OK, "ok"),
-        };
-        let mut response = Response::new(status, body);
-        if let Some(value) = request.headers().get("x-trail") {
-            response.headers_mut().insert("x-trail", value.clone());
-        }
-        Ok(response)
-    }
+/// The paths the transport received, in order.
+fn received_paths(mock: &MockTransport) -> Vec<String> {
+    mock.received_requests()
+        .iter()
+        .map(|request| request.url().path().to_owned())
+        .collect()
 }
 
 /// Appends its name to a shared journal on the way in and on the way out.
@@ -54,7 +68,7 @@ impl Interceptor for Journal {
 }
 
 fn client(
-    transport: &CountingTransport,
+    transport: &MockTransport,
     build: impl FnOnce(courier::ClientBuilder) -> courier::ClientBuilder,
 ) -> Client {
     build(
@@ -69,7 +83,7 @@ fn client(
 #[tokio::test]
 async fn interceptors_run_outermost_first_like_an_onion() {
     let entries = Arc::new(Mutex::new(Vec::new()));
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder
             .interceptor(Journal {
@@ -87,7 +101,7 @@ async fn interceptors_run_outermost_first_like_an_onion() {
 
 #[tokio::test]
 async fn resolve_answers_without_the_transport() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder.interceptor(on_request(|_request: Request| async {
             Ok(RequestFlow::Resolve(Response::new(
@@ -99,12 +113,12 @@ async fn resolve_answers_without_the_transport() {
     let response = client.get("/ok").send().await.unwrap();
     assert_eq!(response.url().as_str(), "https://api.example/ok");
     assert_eq!(response.text().await.unwrap(), "from memory");
-    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(received_paths(&transport), Vec::<String>::new());
 }
 
 #[tokio::test]
 async fn reject_fails_without_the_transport() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder.interceptor(on_request(|_request: Request| async {
             Err::<RequestFlow, _>(Error::new(ErrorKind::InvalidRequest).with_message("no token"))
@@ -113,7 +127,7 @@ async fn reject_fails_without_the_transport() {
     let error = client.get("/ok").send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::InvalidRequest);
     assert!(error.to_string().contains("no token"));
-    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(received_paths(&transport), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -134,18 +148,22 @@ async fn next_can_run_again_with_a_copy_of_the_request() {
             }
         }
     }
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| builder.interceptor(RetryOnce));
     let response = client.post("/fail").body("payload").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(transport.calls.load(Ordering::SeqCst), 2);
+    assert_eq!(received_paths(&transport), ["/fail", "/ok"]);
+    for request in transport.received_requests() {
+        assert_eq!(request.method(), http::Method::POST);
+        assert_eq!(request.body(), "payload", "the copy keeps the body");
+    }
 }
 
 #[tokio::test]
 async fn bad_statuses_reach_interceptors_as_errors_that_keep_the_response() {
     let seen = Arc::new(Mutex::new(None));
     let seen_by_hook = seen.clone();
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder.interceptor(on_error(move |error: Error| {
             let seen = seen_by_hook.clone();
@@ -166,7 +184,7 @@ async fn bad_statuses_reach_interceptors_as_errors_that_keep_the_response() {
 
 #[tokio::test]
 async fn on_error_can_resolve_a_failure() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder.interceptor(on_error(|error: Error| async move {
             if error.status() == Some(StatusCode::INTERNAL_SERVER_ERROR) {
@@ -181,7 +199,7 @@ async fn on_error_can_resolve_a_failure() {
 
 #[tokio::test]
 async fn on_response_can_change_or_reject_a_response() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder.interceptor(on_response(|mut response: Response| async move {
             if response.headers().contains_key("x-trail") {
@@ -210,7 +228,7 @@ async fn per_request_extensions_reach_interceptors() {
     struct Tag(&'static str);
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen_by_hook = seen.clone();
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder.interceptor(on_request(move |request: Request| {
             let seen = seen_by_hook.clone();
@@ -244,7 +262,7 @@ impl Interceptor for WaitForever {
 
 #[tokio::test]
 async fn cancellation_stops_an_interceptor_that_is_waiting() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| builder.interceptor(WaitForever));
     let token = CancelToken::new();
     let request = tokio::spawn({
@@ -257,12 +275,12 @@ async fn cancellation_stops_an_interceptor_that_is_waiting() {
     let error = request.await.unwrap().unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Cancelled);
     assert_eq!(error.cancel_reason().unwrap().as_str(), "screen closed");
-    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(received_paths(&transport), Vec::<String>::new());
 }
 
 #[tokio::test(start_paused = true)]
 async fn the_total_timeout_covers_interceptors() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder
             .timeout(Duration::from_secs(30))
@@ -275,7 +293,7 @@ async fn the_total_timeout_covers_interceptors() {
 
 #[tokio::test]
 async fn an_already_cancelled_token_sends_nothing() {
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| builder);
     let token = CancelToken::new();
     token.cancel();
@@ -286,7 +304,7 @@ async fn an_already_cancelled_token_sends_nothing() {
         .await
         .unwrap_err();
     assert!(error.is_cancelled());
-    assert_eq!(transport.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(received_paths(&transport), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -309,7 +327,7 @@ async fn a_detached_next_runs_the_rest_of_the_chain_after_the_call_returned() {
     }
     let entries = Arc::new(Mutex::new(Vec::new()));
     let done = Arc::new(tokio::sync::Notify::new());
-    let transport = CountingTransport::default();
+    let transport = transport();
     let client = client(&transport, |builder| {
         builder
             .interceptor(Background { done: done.clone() })
@@ -322,6 +340,6 @@ async fn a_detached_next_runs_the_rest_of_the_chain_after_the_call_returned() {
     assert_eq!(response.text().await.unwrap(), "answered first");
     drop(client);
     done.notified().await;
-    assert_eq!(transport.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(received_paths(&transport), ["/ok"]);
     assert_eq!(*entries.lock().unwrap(), ["inner in", "inner out"]);
 }

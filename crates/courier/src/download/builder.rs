@@ -82,7 +82,9 @@ impl DownloadBuilder {
 
     /// Called as the file grows, with the bytes on disk so far (a resumed download starts
     /// at what was already there) and the total when known. Reports never go backwards;
-    /// the last one is the file's size. Default: none.
+    /// the last one is the file's size (below earlier reports only when a changed resource
+    /// forced a restart and the new version is smaller than what was already reported).
+    /// Default: none.
     ///
     /// ```no_run
     /// # #[tokio::main(flavor = "current_thread")]

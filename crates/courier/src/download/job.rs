@@ -347,7 +347,8 @@ async fn backoff(attempt: u32) {
 
 /// Reports progress that never goes backwards: after a restart from byte 0, reports resume
 /// once the new content passes what was already reported. The final report is always the
-/// file's size as the total.
+/// file's size as the total, even when a restart brought a version smaller than what was
+/// already reported (the one case where a report goes backwards).
 struct Reporter {
     callback: Option<ProgressCallback>,
     last: Option<Progress>,

@@ -35,7 +35,9 @@
 //! resource (`200`) otherwise, which then replaces the partial file. Appending the end of a
 //! new version to the start of an old one would produce a file that is silently corrupt;
 //! `If-Range` rules that out in the same round trip. A `416` means the partial file may
-//! already be complete: it is accepted only if its size equals the length the server states.
+//! already be complete: it is accepted only if its size equals the length the server states
+//! and the answer names no other strong `ETag`. (A server that ignores `If-Range` is caught
+//! the same way: a `206` or `416` for another entity tag starts the download over.)
 //!
 //! Within one call, when the connection breaks mid-body (or stalls past the receive timeout)
 //! and the server announced `Accept-Ranges: bytes` and a validator, the download reconnects
@@ -53,7 +55,11 @@
 //!
 //! Reports count the bytes of the file, so a resumed download starts at the bytes already on
 //! disk; the total comes from `Content-Length` (or the `Content-Range` of a `206`). Reports
-//! never go backwards, and the last one is the file's size, as both values.
+//! never go backwards, and the last one is the file's size, as both values. When the
+//! download starts over from byte 0 (the resource changed), reports pause until the new
+//! content passes what was already reported. Only if the new version is smaller than that can
+//! the two promises not both hold: then the last report, the file's size, is the one below
+//! the earlier ones.
 
 mod builder;
 mod file;

@@ -112,13 +112,24 @@ pub(super) enum Decision {
     /// The body continues the partial file (206 from `offset`, same validator): append.
     Append { total: Option<u64> },
     /// The partial file already holds the whole resource (416 with a complete length equal
-    /// to `offset`).
+    /// to `offset`, and no other entity tag).
     Complete { total: u64 },
     /// A range answer that cannot be used (a different start, a changed entity tag, a 416
-    /// for another length): drop the partial and ask again without `Range`.
+    /// for another length or entity tag): drop the partial and ask again without `Range`.
     Restart,
     /// A status a download cannot use.
     Unusable,
+}
+
+/// Whether a range answer names a strong entity tag other than the one the partial file was
+/// written from. If-Range already guards this; a server that ignored it is caught here, for
+/// a `206` (whose bytes would be appended to another version) as for a `416` (which would
+/// accept the other version's bytes as the complete file).
+fn changed(validator: Option<&Validator>, headers: &HeaderMap) -> bool {
+    matches!(
+        (validator, Validator::from_headers(headers)),
+        (Some(Validator::ETag(ours)), Some(Validator::ETag(theirs))) if *ours != theirs
+    )
 }
 
 /// Decides how the response continues a download that has `offset` bytes on disk, whose
@@ -144,17 +155,15 @@ pub(super) fn decide(
             if offset == 0 {
                 return Decision::Fresh { total };
             }
-            // If-Range already guards this; a server that ignored it is caught here.
-            if let (Some(Validator::ETag(ours)), Some(Validator::ETag(theirs))) =
-                (validator, Validator::from_headers(headers))
-                && *ours != theirs
-            {
+            if changed(validator, headers) {
                 return Decision::Restart;
             }
             Decision::Append { total }
         }
         StatusCode::RANGE_NOT_SATISFIABLE => match unsatisfied_length(headers) {
-            Some(total) if offset > 0 && total == offset => Decision::Complete { total },
+            Some(total) if offset > 0 && total == offset && !changed(validator, headers) => {
+                Decision::Complete { total }
+            }
             _ => Decision::Restart,
         },
         _ => Decision::Unusable,
@@ -280,7 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn a_416_completes_only_when_the_partial_has_the_whole_length() {
+    fn a_416_completes_only_when_the_partial_has_the_whole_length_of_the_same_version() {
         let response = headers(&[("content-range", "bytes */100")]);
         assert_eq!(
             decide(StatusCode::RANGE_NOT_SATISFIABLE, &response, 100, None),
@@ -298,6 +307,27 @@ mod tests {
                 None
             ),
             Decision::Restart
+        );
+        // A server that ignored If-Range: the bytes on disk are of another version.
+        let changed = headers(&[("content-range", "bytes */100"), ("etag", "\"b\"")]);
+        assert_eq!(
+            decide(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                &changed,
+                100,
+                Some(&etag("\"a\""))
+            ),
+            Decision::Restart
+        );
+        let same = headers(&[("content-range", "bytes */100"), ("etag", "\"a\"")]);
+        assert_eq!(
+            decide(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                &same,
+                100,
+                Some(&etag("\"a\""))
+            ),
+            Decision::Complete { total: 100 }
         );
     }
 
