@@ -12,6 +12,7 @@ use super::{Client, Config, Dispatch};
 use crate::PublicKeyPin;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interceptor::{DynInterceptor, Interceptor};
+use crate::redact::{redact_invalid_url, redact_url};
 use crate::request::{RedirectPolicy, ValidateStatus};
 use crate::transport::reqwest::ReqwestSettings;
 use crate::transport::{DynTransport, ReqwestTransport, Transport};
@@ -104,7 +105,9 @@ impl ClientBuilder {
     /// | `https://api.example/v1` | `https://cdn.example/x` | `https://cdn.example/x` |
     ///
     /// A base URL must be `http` or `https` and have no query or fragment (use
-    /// [`default_query`](Self::default_query)).
+    /// [`default_query`](Self::default_query)). The error [`build`](Self::build) reports
+    /// for a bad one shows the URL without its secrets: no password, and no query or
+    /// fragment when the URL does not parse (secret parameters redacted when it does).
     ///
     /// ```
     /// let client = courier::Client::builder().base_url("https://api.example/v1").build()?;
@@ -113,14 +116,20 @@ impl ClientBuilder {
     /// ```
     pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
         let text = url.as_ref();
+        // The text may hold a password or a token: messages show it redacted.
         match Url::parse(text) {
-            Ok(url) if !matches!(url.scheme(), "http" | "https") => self.fail(
-                Error::new(ErrorKind::InvalidRequest)
-                    .with_message(format!("base URL `{text}` is not http or https")),
-            ),
+            // Only the scheme: `admin:pw@api.example` (no `//`) parses with scheme `admin`
+            // and the password in its path, where nothing redacts it.
+            Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+                self.fail(Error::new(ErrorKind::InvalidRequest).with_message(format!(
+                    "base URL scheme `{}` is not http or https",
+                    url.scheme()
+                )))
+            }
             Ok(url) if url.query().is_some() || url.fragment().is_some() => {
                 self.fail(Error::new(ErrorKind::InvalidRequest).with_message(format!(
-                    "base URL `{text}` has a query or fragment; use default_query instead"
+                    "base URL `{}` has a query or fragment; use default_query instead",
+                    redact_url(&url)
                 )))
             }
             Ok(url) => {
@@ -129,7 +138,7 @@ impl ClientBuilder {
             }
             Err(error) => self.fail(
                 Error::with_source(ErrorKind::InvalidRequest, error)
-                    .with_message(format!("invalid base URL `{text}`")),
+                    .with_message(format!("invalid base URL `{}`", redact_invalid_url(text))),
             ),
         }
     }
