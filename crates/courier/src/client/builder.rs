@@ -381,6 +381,9 @@ impl ClientBuilder {
 
     /// Only HTTP/1.1. Default: HTTP/2 when the server offers it by ALPN.
     ///
+    /// Contradicts [`http2_prior_knowledge`](Self::http2_prior_knowledge): with both,
+    /// [`build`](Self::build) fails with [`ErrorKind::InvalidRequest`].
+    ///
     /// ```
     /// let client = courier::Client::builder().http1_only().build()?;
     /// # Ok::<(), courier::Error>(())
@@ -392,8 +395,18 @@ impl ClientBuilder {
 
     /// HTTP/2 without negotiation (for `http://` servers known to speak it). Default: off.
     ///
+    /// Contradicts [`http1_only`](Self::http1_only): with both, [`build`](Self::build) fails
+    /// with [`ErrorKind::InvalidRequest`], whichever was called last.
+    ///
     /// ```
     /// let client = courier::Client::builder().http2_prior_knowledge().build()?;
+    ///
+    /// let error = courier::Client::builder()
+    ///     .http1_only()
+    ///     .http2_prior_knowledge()
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.kind(), courier::ErrorKind::InvalidRequest);
     /// # Ok::<(), courier::Error>(())
     /// ```
     pub fn http2_prior_knowledge(mut self) -> Self {
@@ -520,7 +533,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client, or reports the first invalid setting.
+    /// Builds the client, or reports the first invalid setting, then settings that
+    /// contradict each other ([`http1_only`](Self::http1_only) with
+    /// [`http2_prior_knowledge`](Self::http2_prior_knowledge)), as
+    /// [`ErrorKind::InvalidRequest`].
     ///
     /// ```
     /// let error = courier::Client::builder().base_url("ftp://files.example").build().unwrap_err();
@@ -529,6 +545,13 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         if let Some(error) = self.error {
             return Err(error);
+        }
+        // reqwest would let the last call win; either choice ignores one the caller made.
+        // Checked even with another transport, where neither applies: the setup is wrong.
+        if self.reqwest.http1_only && self.reqwest.http2_prior_knowledge {
+            return Err(Error::new(ErrorKind::InvalidRequest).with_message(
+                "http1_only and http2_prior_knowledge contradict each other; choose one",
+            ));
         }
         let transport: Arc<dyn DynTransport> = match self.transport {
             Some(transport) => transport,
