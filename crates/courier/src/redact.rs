@@ -3,7 +3,11 @@
 //! Headers: `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie` and API-key style
 //! headers (`X-Api-Key`, `Api-Key`, `X-Auth-Token`, …). Query parameters: `token`,
 //! `access_token`, `refresh_token`, `id_token`, `api_key`, `apikey`, `key`, `password`,
-//! `secret`, `client_secret`, `code`, `signature`, `sig`, plus a caller's own list.
+//! `secret`, `client_secret`, `code`, `signature`, `sig`, plus a caller's own list, in the
+//! query and in a fragment of `name=value` pairs.
+//!
+//! Text meant as a URL that does not parse (in an error message) keeps only its scheme,
+//! host and path: its password is replaced and everything from its query on is left out.
 //!
 //! Body fields (form fields and JSON object keys, see [`is_secret_field`]) are matched more
 //! broadly: the query parameter names compared ignoring case and punctuation (so
@@ -102,12 +106,17 @@ pub fn is_secret_header(name: &HeaderName, extra: &[String]) -> bool {
 }
 
 /// A copy of `url` that is safe to show: the password is removed and the values of secret
-/// query parameters are replaced by `REDACTED`.
+/// query parameters are replaced by `REDACTED`, in the query and in a fragment of
+/// `name=value` pairs (where OAuth's implicit flow puts `access_token`).
 ///
 /// ```
 /// let url = url::Url::parse("https://me:pw@api.example/x?token=abc&page=2")?;
 /// let shown = courier::redact::redact_url(&url);
 /// assert_eq!(shown.as_str(), "https://me@api.example/x?token=REDACTED&page=2");
+///
+/// let callback = url::Url::parse("https://app.example/cb#access_token=abc&state=x")?;
+/// let shown = courier::redact::redact_url(&callback);
+/// assert_eq!(shown.fragment(), Some("access_token=REDACTED&state=x"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn redact_url(url: &Url) -> Url {
@@ -143,7 +152,71 @@ pub fn redact_url_with(url: &Url, extra: &[String]) -> Url {
             .collect();
         shown.query_pairs_mut().clear().extend_pairs(pairs);
     }
+    if let Some(Cow::Owned(fragment)) = url
+        .fragment()
+        .map(|fragment| redact_pairs(fragment, |name| is_secret_query_parameter(name, extra)))
+    {
+        shown.set_fragment(Some(&fragment));
+    }
     shown
+}
+
+/// Text that was meant as a URL but does not parse, in a form safe to put in an error
+/// message: no parser can say which parts hold secrets, so the rules are cautious.
+///
+/// - A password is replaced by `REDACTED`. The userinfo is what comes before the last `@`
+///   of the authority (the text after `://` up to the first `/`, `?` or `#`); when the
+///   authority has no `@` but a `:` that does not start a port (digits only), the text
+///   before the last `@` anywhere is taken as userinfo, since a password holding `/`, `?`
+///   or `#` is a common reason for a URL not to parse.
+/// - Everything from the first `?`, `#`, `&`, `;` or `=` after the userinfo is left out and
+///   replaced by `…`: that is where parameters start, whatever their names (the caller's own
+///   secret names are not known here). A URL fails to parse because of its scheme, host or
+///   port, which are kept, so the message still shows what is wrong.
+pub(crate) fn redact_invalid_url(text: &str) -> String {
+    let (scheme, rest) = match text.find("://") {
+        Some(index) => text.split_at(index + 3),
+        None => ("", text),
+    };
+    let mut shown = String::with_capacity(text.len());
+    shown.push_str(scheme);
+    let mut rest = rest;
+    if !scheme.is_empty()
+        && let Some(userinfo_end) = userinfo_end(rest)
+    {
+        let userinfo = &rest[..userinfo_end];
+        match userinfo.split_once(':') {
+            Some((user, _password)) => {
+                shown.push_str(user);
+                shown.push(':');
+                shown.push_str(REDACTED);
+            }
+            None => shown.push_str(userinfo),
+        }
+        shown.push('@');
+        rest = &rest[userinfo_end + 1..];
+    }
+    match rest.find(['?', '#', '&', ';', '=']) {
+        Some(index) => {
+            // The delimiter stays: it says what was left out (a query, a fragment, …).
+            shown.push_str(&rest[..=index]);
+            shown.push('…');
+        }
+        None => shown.push_str(rest),
+    }
+    shown
+}
+
+/// Where the userinfo of `rest` (the text after `://`) ends: the index of its `@`, if it
+/// has one (see [`redact_invalid_url`]).
+fn userinfo_end(rest: &str) -> Option<usize> {
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    if let Some(at) = authority.rfind('@') {
+        return Some(at);
+    }
+    let (_, after_colon) = authority.split_once(':')?;
+    let is_port = after_colon.bytes().all(|byte| byte.is_ascii_digit());
+    if is_port { None } else { rest.rfind('@') }
 }
 
 /// Whether a body field (a form field or a JSON object key) holds a secret.
@@ -197,13 +270,19 @@ fn normalise_field(name: &str) -> String {
 /// assert_eq!(redact_form("page=2&q=a+b", &[]), "page=2&q=a+b");
 /// ```
 pub fn redact_form<'a>(form: &'a str, extra: &[String]) -> Cow<'a, str> {
+    redact_pairs(form, |name| is_secret_field(name, extra))
+}
+
+/// `name=value` pairs separated by `&`, with the value of each pair whose decoded name
+/// `is_secret` replaced by `REDACTED`; everything else kept byte for byte.
+fn redact_pairs(form: &str, is_secret: impl Fn(&str) -> bool) -> Cow<'_, str> {
     let is_secret_pair = |pair: &str| match pair.split_once('=') {
         Some((name, _)) => {
             let name = url::form_urlencoded::parse(name.as_bytes())
                 .next()
                 .map(|(name, _)| name)
                 .unwrap_or_default();
-            is_secret_field(&name, extra)
+            is_secret(&name)
         }
         None => false,
     };
@@ -295,6 +374,86 @@ mod tests {
             let url = Url::parse(&format!("https://a.example/p?{other}=1&{name}={value}")).unwrap();
             let shown = redact_url(&url);
             proptest::prop_assert!(!shown.as_str().contains(&value));
+        }
+    }
+
+    #[test]
+    fn secret_fragment_fields_are_redacted() {
+        let url = Url::parse("https://u:pw@a.example/cb?page=2#ACCESS_TOKEN=s1&state=x").unwrap();
+        assert_eq!(
+            redact_url(&url).as_str(),
+            "https://u@a.example/cb?page=2#ACCESS_TOKEN=REDACTED&state=x"
+        );
+        let anchor = Url::parse("https://a.example/doc#section-2").unwrap();
+        assert_eq!(redact_url(&anchor), anchor);
+    }
+
+    #[test]
+    fn invalid_urls_keep_scheme_host_and_path_only() {
+        let table = [
+            // The query, wherever a secret may sit, is left out.
+            (
+                "https://exa mple.com/v1/users?token=s1&page=2",
+                "https://exa mple.com/v1/users?…",
+            ),
+            ("http://[::1/x#access_token=s1", "http://[::1/x#…"),
+            ("/users/7?api_key=s1", "/users/7?…"),
+            (
+                "https://a.example:99999/a&token=s1",
+                "https://a.example:99999/a&…",
+            ),
+            ("https://a b/p;session=s1", "https://a b/p;…"),
+            // A password, in the authority or holding the characters that end one.
+            (
+                "https://ada:s1@exa mple.com/",
+                "https://ada:REDACTED@exa mple.com/",
+            ),
+            (
+                "https://ada:s1/x@a.example/",
+                "https://ada:REDACTED@a.example/",
+            ),
+            (
+                "https://ada:s1#x?y@a.example/?q=1",
+                "https://ada:REDACTED@a.example/?…",
+            ),
+            (
+                "https://ada:s1=x@a.example:x/",
+                "https://ada:REDACTED@a.example:x/",
+            ),
+            ("https://ada@exa mple.com/", "https://ada@exa mple.com/"),
+            // A port is not a password; an `@` in the path is not userinfo.
+            ("https://a.example:80a/x", "https://a.example:80a/x"),
+            (
+                "https://exa mple.com:8080/@me",
+                "https://exa mple.com:8080/@me",
+            ),
+        ];
+        for (text, expected) in table {
+            assert!(Url::parse(text).is_err(), "{text} parses");
+            assert_eq!(redact_invalid_url(text), expected, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn secrets_never_survive_in_invalid_urls(
+            password in "[A-Za-z0-9/?#=&]{0,6}S3CR3T[A-Za-z0-9/?#=&]{0,6}",
+            name in "[a-z_]{1,12}",
+            value in "[A-Za-z0-9]{0,4}S3CR3T[A-Za-z0-9]{0,4}",
+        ) {
+            for text in [
+                format!("https://ada:{password}@exa mple.com/p"),
+                format!("https://exa mple.com/p?{name}={value}"),
+                format!("https://exa mple.com/p#{name}={value}"),
+                format!("/p?page=2&{name}={value}"),
+            ] {
+                if Url::parse(&text).is_ok() {
+                    // `ada:1/S3CR3T@…` is host `ada`, port 1: a URL, not this function's.
+                    continue;
+                }
+                let shown = redact_invalid_url(&text);
+                proptest::prop_assert!(!shown.contains("S3CR3T"), "{} shown as {}", text, shown);
+            }
         }
     }
 

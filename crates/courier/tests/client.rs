@@ -339,6 +339,41 @@ async fn http2_with_prior_knowledge_against_an_h2c_server() {
     server.abort();
 }
 
+#[test]
+fn http1_only_with_http2_prior_knowledge_is_an_invalid_setting() {
+    let both_orders = [
+        Client::builder().http1_only().http2_prior_knowledge(),
+        Client::builder().http2_prior_knowledge().http1_only(),
+        // Contradictory even when another transport makes both moot.
+        Client::builder()
+            .transport(courier::MockTransport::new())
+            .http1_only()
+            .http2_prior_knowledge(),
+    ];
+    for builder in both_orders {
+        let error = builder.no_proxy().build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error:?}");
+        let shown = error.to_string();
+        assert!(shown.contains("http1_only"), "{shown}");
+        assert!(shown.contains("http2_prior_knowledge"), "{shown}");
+    }
+    // Each alone is fine.
+    Client::builder().no_proxy().http1_only().build().unwrap();
+    Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    // An earlier invalid setting is still the one reported.
+    let error = Client::builder()
+        .http1_only()
+        .http2_prior_knowledge()
+        .base_url("ftp://files.example")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("ftp"), "{error}");
+}
+
 #[tokio::test]
 async fn validate_status_accepts_2xx_by_default() {
     let server = TestServer::start(Router::new().route(

@@ -290,7 +290,9 @@ async fn a_cancelled_request_carries_the_reason() {
 #[tokio::test]
 async fn secrets_in_the_url_are_redacted_in_url_and_display() {
     let addr = refused_addr().await;
-    let url = format!("http://ada:hunter2@{addr}/me?access_token=s3cr3t&page=2");
+    // The fragment never leaves, but the error keeps the URL as given (OAuth's implicit flow
+    // puts the token there).
+    let url = format!("http://ada:hunter2@{addr}/me?access_token=s3cr3t&page=2#id_token=s3cr3t");
     let error = client().get(&url).send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connection);
     let recorded = error.url().expect("a URL").as_str().to_owned();
@@ -299,6 +301,80 @@ async fn secrets_in_the_url_are_redacted_in_url_and_display() {
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(!text.contains("hunter2"), "{text}");
         assert!(text.contains("page=2"), "{text}");
+    }
+}
+
+/// Asserts that neither the error's `Display` nor its `Debug` holds a secret of the URLs below.
+fn assert_no_secret(error: &courier::Error) {
+    for text in [error.to_string(), format!("{error:?}")] {
+        for secret in ["hunter2", "s3cr3t"] {
+            assert!(!text.contains(secret), "{secret} leaked: {text}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unparseable_request_url_shows_no_secret() {
+    let cases = [
+        (
+            "https://ada:hunter2@exa mple.com/me?access_token=s3cr3t&page=2",
+            "invalid URL `https://ada:REDACTED@exa mple.com/me?…`",
+        ),
+        // A password holding `/` ends the authority early: port `hun` is what fails.
+        (
+            "https://ada:hun/ter2@api.example/me",
+            "invalid URL `https://ada:REDACTED@api.example/me`",
+        ),
+        (
+            "/me?token=s3cr3t",
+            "`/me?…` is not an absolute URL and the client has no base URL",
+        ),
+    ];
+    for (url, shown) in cases {
+        let error = client().get(url).send().await.unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error:?}");
+        assert!(error.to_string().contains(shown), "{error}");
+        assert!(!error.to_string().contains("ter2"), "{error}");
+        assert_no_secret(&error);
+    }
+    // Joined to a base URL, the same holds.
+    let error = Client::builder()
+        .base_url("https://api.example/v1")
+        .build()
+        .expect("client builds")
+        .get("http://[::1/x?api_key=s3cr3t")
+        .build()
+        .unwrap_err();
+    assert!(error.to_string().contains("`http://[::1/x?…`"), "{error}");
+    assert_no_secret(&error);
+}
+
+#[test]
+fn a_rejected_base_url_shows_no_secret() {
+    let cases = [
+        (
+            "https://ada:hunter2@exa mple.com/v1?token=s3cr3t",
+            "invalid base URL `https://ada:REDACTED@exa mple.com/v1?…`",
+        ),
+        (
+            "https://ada:hunter2@api.example/v1?api_key=s3cr3t&lang=en",
+            "base URL `https://ada@api.example/v1?api_key=REDACTED&lang=en` has a query",
+        ),
+        (
+            "https://api.example/callback#access_token=s3cr3t",
+            "base URL `https://api.example/callback#access_token=REDACTED` has a query",
+        ),
+        // No `//`: scheme `ada`, with the password in what would be its path.
+        (
+            "ada:hunter2@api.example/v1",
+            "base URL scheme `ada` is not http or https",
+        ),
+    ];
+    for (url, shown) in cases {
+        let error = Client::builder().base_url(url).build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest, "{error:?}");
+        assert!(error.to_string().contains(shown), "{error}");
+        assert_no_secret(&error);
     }
 }
 

@@ -429,3 +429,178 @@ fn a_call_stopped_from_outside_is_logged_as_abandoned() {
     assert!(log.contains("token=REDACTED"), "{log}");
     assert!(!log.contains("SECRET"), "{log}");
 }
+
+/// The request headers and the response headers of a log, split at `response_headers=`.
+fn request_and_response_headers(log: &str) -> (&str, &str) {
+    let request_start = log
+        .find("request_headers=")
+        .expect("request headers logged");
+    let response_start = log
+        .find("response_headers=")
+        .expect("response headers logged");
+    assert!(request_start < response_start, "{log}");
+    (&log[request_start..response_start], &log[response_start..])
+}
+
+#[test]
+fn headers_given_to_redact_header_are_redacted_both_ways() {
+    let send = |log: LogInterceptor| async move {
+        let server = TestServer::start(Router::new().route(
+            "/session",
+            get(|headers: HeaderMap| async move {
+                // The value did go out: only the log hides it.
+                assert_eq!(headers["x-session"], "SECRET-REQUEST");
+                [("x-session", "SECRET-RESPONSE"), ("x-trace", "back")]
+            }),
+        ))
+        .await;
+        let response = client(&server, log)
+            .get("session")
+            .header("x-session", "SECRET-REQUEST")
+            .header("x-trace", "out")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["x-session"], "SECRET-RESPONSE");
+    };
+    let headers = || {
+        LogInterceptor::new()
+            .request_headers(true)
+            .response_headers(true)
+    };
+
+    // Not a built-in secret: without the list, the log shows it.
+    let unlisted = logged("courier::log=info", || send(headers()));
+    assert!(unlisted.contains("x-session: SECRET-REQUEST"), "{unlisted}");
+    assert!(
+        unlisted.contains("x-session: SECRET-RESPONSE"),
+        "{unlisted}"
+    );
+
+    // Listed in another case than the wire's: names match ignoring case.
+    let listed = logged("courier::log=info", || {
+        send(headers().redact_header("X-Session"))
+    });
+    assert!(!listed.contains("SECRET"), "{listed}");
+    let (request, response) = request_and_response_headers(&listed);
+    for shown in ["x-session: REDACTED", "x-trace: out"] {
+        assert!(request.contains(shown), "{shown} missing: {listed}");
+    }
+    for shown in ["x-session: REDACTED", "x-trace: back"] {
+        assert!(response.contains(shown), "{shown} missing: {listed}");
+    }
+}
+
+#[test]
+fn proxy_credentials_and_cookies_are_redacted_both_ways() {
+    let cookie_router = || {
+        Router::new().route(
+            "/{status}",
+            get(
+                |axum::extract::Path(status): axum::extract::Path<u16>| async move {
+                    (
+                        StatusCode::from_u16(status).unwrap(),
+                        // Appended: an array of headers would keep only the last cookie.
+                        axum::response::AppendHeaders([
+                            (header::SET_COOKIE, "sid=SECRET-SET-COOKIE-1; HttpOnly"),
+                            (header::SET_COOKIE, "csrf=SECRET-SET-COOKIE-2; Secure"),
+                            (header::HeaderName::from_static("x-trace"), "back"),
+                        ]),
+                    )
+                },
+            ),
+        )
+    };
+    // A completed call (INFO) and a rejected status (WARN) format their headers apart.
+    for (path, message) in [("200", "request completed"), ("401", "request failed")] {
+        let log = logged("courier::log=info", || async {
+            let server = TestServer::start(cookie_router()).await;
+            let log = LogInterceptor::new()
+                .request_headers(true)
+                .response_headers(true);
+            let result = client(&server, log)
+                .get(path)
+                .header(header::PROXY_AUTHORIZATION, "Basic SECRET-PROXY")
+                .header(header::COOKIE, "sid=SECRET-COOKIE-1; theme=SECRET-COOKIE-2")
+                .header("x-trace", "out")
+                .send()
+                .await;
+            assert_eq!(result.is_ok(), path == "200");
+        });
+        assert!(log.contains(message), "{log}");
+        assert!(!log.contains("SECRET"), "{log}");
+        let (request, response) = request_and_response_headers(&log);
+        for shown in [
+            "proxy-authorization: REDACTED",
+            "cookie: REDACTED",
+            "x-trace: out",
+        ] {
+            assert!(request.contains(shown), "{shown} missing: {log}");
+        }
+        assert_eq!(response.matches("set-cookie: REDACTED").count(), 2, "{log}");
+        assert!(response.contains("x-trace: back"), "{log}");
+    }
+}
+
+/// The secret query parameters the log documents, each matched whatever its case.
+const SECRET_QUERY_PARAMETERS: [&str; 9] = [
+    "token",
+    "access_token",
+    "refresh_token",
+    "api_key",
+    "key",
+    "password",
+    "secret",
+    "code",
+    "signature",
+];
+
+#[test]
+fn every_secret_query_parameter_is_redacted_in_the_logged_url() {
+    // Each name as listed, in upper case and capitalised, each with its own value.
+    let mut pairs = Vec::new();
+    for name in SECRET_QUERY_PARAMETERS {
+        let mut capitalised = name.to_owned();
+        capitalised[..1].make_ascii_uppercase();
+        for (form, shown) in [
+            ("lower", name.to_owned()),
+            ("upper", name.to_ascii_uppercase()),
+            ("capitalised", capitalised),
+        ] {
+            pairs.push((shown, format!("LEAK-{name}-{form}")));
+        }
+    }
+    let query: Vec<String> = pairs
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    // Harmless parameters, one of them only close to a secret name.
+    let query = format!("page=2&{}&keyboard=qwerty", query.join("&"));
+
+    let log = logged("courier::log=info", || async {
+        let router = Router::new()
+            .route("/ok", get(|| async { "ok" }))
+            .route("/fail", get(|| async { StatusCode::INTERNAL_SERVER_ERROR }));
+        let server = TestServer::start(router).await;
+        let client = client(&server, LogInterceptor::new());
+        client.get(format!("ok?{query}")).send().await.unwrap();
+        let error = client
+            .get(format!("fail?{query}"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::BadResponse);
+    });
+    assert!(log.contains("request completed"), "{log}");
+    assert!(log.contains("request failed"), "{log}");
+    assert!(!log.contains("LEAK"), "{log}");
+    for (name, _) in &pairs {
+        // Once in each URL field, once in the failure's error message.
+        let redacted = format!("&{name}=REDACTED");
+        assert!(log.matches(&redacted).count() >= 3, "{redacted}: {log}");
+    }
+    for harmless in ["?page=2&", "&keyboard=qwerty"] {
+        // In both URL fields and in the error message.
+        assert_eq!(log.matches(harmless).count(), 3, "{harmless}: {log}");
+    }
+}

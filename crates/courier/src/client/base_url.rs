@@ -19,6 +19,7 @@
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::redact::redact_invalid_url;
 
 /// Joins `path` to `base` as the module docs describe, or parses `path` when there is no base.
 pub(crate) fn join(base: Option<&Url>, path: &str) -> Result<Url> {
@@ -28,7 +29,8 @@ pub(crate) fn join(base: Option<&Url>, path: &str) -> Result<Url> {
     let Some(base) = base else {
         return parse(path).map_err(|error| {
             error.with_message(format!(
-                "`{path}` is not an absolute URL and the client has no base URL"
+                "`{}` is not an absolute URL and the client has no base URL",
+                redact_invalid_url(path)
             ))
         });
     };
@@ -76,10 +78,12 @@ fn split_path(path: &str) -> (&str, &str) {
     }
 }
 
+/// Parses `text`; an error shows it without its password, query and fragment (see
+/// [`redact_invalid_url`]): it may hold secrets, and errors get logged.
 fn parse(text: &str) -> Result<Url> {
     Url::parse(text).map_err(|error| {
         Error::with_source(ErrorKind::InvalidRequest, error)
-            .with_message(format!("invalid URL `{text}`"))
+            .with_message(format!("invalid URL `{}`", redact_invalid_url(text)))
     })
 }
 
@@ -221,5 +225,32 @@ mod tests {
         let error = join(None, "/users").unwrap_err();
         assert_eq!(error.kind(), ErrorKind::InvalidRequest);
         assert!(error.to_string().contains("no base URL"));
+    }
+
+    #[test]
+    fn invalid_urls_show_no_secrets() {
+        let base = Url::parse("https://api.example/v1").unwrap();
+        for (base, text, shown) in [
+            (
+                None,
+                "https://ada:s3cr3t@exa mple.com/me?token=s3cr3t&page=2",
+                "invalid URL `https://ada:REDACTED@exa mple.com/me?…`",
+            ),
+            (
+                Some(&base),
+                "http://[::1/x?api_key=s3cr3t",
+                "invalid URL `http://[::1/x?…`",
+            ),
+            (
+                None,
+                "/me?access_token=s3cr3t",
+                "`/me?…` is not an absolute URL and the client has no base URL",
+            ),
+        ] {
+            let error = join(base, text).unwrap_err();
+            assert!(error.to_string().contains(shown), "{error}");
+            assert!(!error.to_string().contains("s3cr3t"), "{error}");
+            assert!(!format!("{error:?}").contains("s3cr3t"), "{error:?}");
+        }
     }
 }

@@ -12,6 +12,7 @@ use super::{Client, Config, Dispatch};
 use crate::PublicKeyPin;
 use crate::error::{Error, ErrorKind, Result};
 use crate::interceptor::{DynInterceptor, Interceptor};
+use crate::redact::{redact_invalid_url, redact_url};
 use crate::request::{RedirectPolicy, ValidateStatus};
 use crate::transport::reqwest::ReqwestSettings;
 use crate::transport::{DynTransport, ReqwestTransport, Transport};
@@ -104,7 +105,9 @@ impl ClientBuilder {
     /// | `https://api.example/v1` | `https://cdn.example/x` | `https://cdn.example/x` |
     ///
     /// A base URL must be `http` or `https` and have no query or fragment (use
-    /// [`default_query`](Self::default_query)).
+    /// [`default_query`](Self::default_query)). The error [`build`](Self::build) reports
+    /// for a bad one shows the URL without its secrets: no password, and no query or
+    /// fragment when the URL does not parse (secret parameters redacted when it does).
     ///
     /// ```
     /// let client = courier::Client::builder().base_url("https://api.example/v1").build()?;
@@ -113,14 +116,20 @@ impl ClientBuilder {
     /// ```
     pub fn base_url(mut self, url: impl AsRef<str>) -> Self {
         let text = url.as_ref();
+        // The text may hold a password or a token: messages show it redacted.
         match Url::parse(text) {
-            Ok(url) if !matches!(url.scheme(), "http" | "https") => self.fail(
-                Error::new(ErrorKind::InvalidRequest)
-                    .with_message(format!("base URL `{text}` is not http or https")),
-            ),
+            // Only the scheme: `admin:pw@api.example` (no `//`) parses with scheme `admin`
+            // and the password in its path, where nothing redacts it.
+            Ok(url) if !matches!(url.scheme(), "http" | "https") => {
+                self.fail(Error::new(ErrorKind::InvalidRequest).with_message(format!(
+                    "base URL scheme `{}` is not http or https",
+                    url.scheme()
+                )))
+            }
             Ok(url) if url.query().is_some() || url.fragment().is_some() => {
                 self.fail(Error::new(ErrorKind::InvalidRequest).with_message(format!(
-                    "base URL `{text}` has a query or fragment; use default_query instead"
+                    "base URL `{}` has a query or fragment; use default_query instead",
+                    redact_url(&url)
                 )))
             }
             Ok(url) => {
@@ -129,7 +138,7 @@ impl ClientBuilder {
             }
             Err(error) => self.fail(
                 Error::with_source(ErrorKind::InvalidRequest, error)
-                    .with_message(format!("invalid base URL `{text}`")),
+                    .with_message(format!("invalid base URL `{}`", redact_invalid_url(text))),
             ),
         }
     }
@@ -372,6 +381,9 @@ impl ClientBuilder {
 
     /// Only HTTP/1.1. Default: HTTP/2 when the server offers it by ALPN.
     ///
+    /// Contradicts [`http2_prior_knowledge`](Self::http2_prior_knowledge): with both,
+    /// [`build`](Self::build) fails with [`ErrorKind::InvalidRequest`].
+    ///
     /// ```
     /// let client = courier::Client::builder().http1_only().build()?;
     /// # Ok::<(), courier::Error>(())
@@ -383,8 +395,18 @@ impl ClientBuilder {
 
     /// HTTP/2 without negotiation (for `http://` servers known to speak it). Default: off.
     ///
+    /// Contradicts [`http1_only`](Self::http1_only): with both, [`build`](Self::build) fails
+    /// with [`ErrorKind::InvalidRequest`], whichever was called last.
+    ///
     /// ```
     /// let client = courier::Client::builder().http2_prior_knowledge().build()?;
+    ///
+    /// let error = courier::Client::builder()
+    ///     .http1_only()
+    ///     .http2_prior_knowledge()
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert_eq!(error.kind(), courier::ErrorKind::InvalidRequest);
     /// # Ok::<(), courier::Error>(())
     /// ```
     pub fn http2_prior_knowledge(mut self) -> Self {
@@ -511,7 +533,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Builds the client, or reports the first invalid setting.
+    /// Builds the client, or reports the first invalid setting, then settings that
+    /// contradict each other ([`http1_only`](Self::http1_only) with
+    /// [`http2_prior_knowledge`](Self::http2_prior_knowledge)), as
+    /// [`ErrorKind::InvalidRequest`].
     ///
     /// ```
     /// let error = courier::Client::builder().base_url("ftp://files.example").build().unwrap_err();
@@ -520,6 +545,13 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         if let Some(error) = self.error {
             return Err(error);
+        }
+        // reqwest would let the last call win; either choice ignores one the caller made.
+        // Checked even with another transport, where neither applies: the setup is wrong.
+        if self.reqwest.http1_only && self.reqwest.http2_prior_knowledge {
+            return Err(Error::new(ErrorKind::InvalidRequest).with_message(
+                "http1_only and http2_prior_knowledge contradict each other; choose one",
+            ));
         }
         let transport: Arc<dyn DynTransport> = match self.transport {
             Some(transport) => transport,

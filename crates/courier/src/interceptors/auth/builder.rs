@@ -148,10 +148,12 @@ impl AuthInterceptorBuilder {
     pub fn allow_origin(mut self, url: impl AsRef<str>) -> Self {
         match Url::parse(url.as_ref()) {
             Ok(url) if url.host().is_some() => self.origins.push(url),
-            Ok(_) => self.fail(
-                Error::new(ErrorKind::InvalidRequest)
-                    .with_message(format!("{} has no host", url.as_ref())),
-            ),
+            // Only the scheme: a URL without a host (`admin:pw@api.example` is scheme
+            // `admin` and path `pw@api.example`) may hold a secret where nothing redacts it.
+            Ok(parsed) => self.fail(Error::new(ErrorKind::InvalidRequest).with_message(format!(
+                "the origin URL (scheme `{}`) has no host",
+                parsed.scheme()
+            ))),
             Err(error) => self.fail(Error::from(error)),
         }
         self
@@ -278,5 +280,26 @@ impl fmt::Debug for AuthInterceptorBuilder {
             .field("refresh_margin", &self.refresh_margin)
             .field("refresh_timeout", &self.refresh_timeout)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interceptors::auth::{MemoryTokenStore, RefreshError, refresh_fn};
+
+    #[test]
+    fn an_origin_without_a_host_shows_no_secret() {
+        let refresh = refresh_fn(|_, _| async { Err(RefreshError::revoked("")) });
+        // No `//`: scheme `ada`, the password in the path.
+        let error = AuthInterceptor::builder(MemoryTokenStore::new(), refresh)
+            .allow_origin("ada:hunter2@api.example")
+            .build()
+            .err()
+            .unwrap();
+        assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+        let shown = error.to_string();
+        assert!(shown.contains("scheme `ada`"), "{shown}");
+        assert!(!shown.contains("hunter2"), "{shown}");
     }
 }
