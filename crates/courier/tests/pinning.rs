@@ -116,6 +116,23 @@ fn invalid_pins_are_reported_by_build() {
     }
 }
 
+#[test]
+fn pins_with_another_transport_are_refused_rather_than_dropped() {
+    let pin = "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let error = Client::builder()
+        .pin_public_keys("api.example.com", [pin])
+        .transport(courier::MockTransport::new())
+        .build()
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidRequest);
+    assert!(error.to_string().contains("pins"), "{error}");
+    // The same pin is accepted by the default transport, which checks it.
+    Client::builder()
+        .pin_public_keys("api.example.com", [pin])
+        .build()
+        .expect("the default transport applies pins");
+}
+
 /// The error and its sources, as text.
 fn error_chain(error: &courier::Error) -> Vec<String> {
     let mut chain = vec![error.to_string()];

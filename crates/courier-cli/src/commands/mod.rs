@@ -21,9 +21,10 @@ pub(crate) fn interrupt_token() -> courier::CancelToken {
 
 /// Parses `Name: value` request headers.
 pub(crate) fn parse_header(text: &str) -> courier::Result<(http::HeaderName, http::HeaderValue)> {
+    // The text is not echoed: a malformed `Authorization Bearer …` would print the token.
     let invalid = || {
         courier::Error::new(courier::ErrorKind::InvalidRequest)
-            .with_message(format!("invalid header {text:?}: expected 'Name: value'"))
+            .with_message("invalid header: expected 'Name: value' (value not shown)")
     };
     let (name, value) = text.split_once(':').ok_or_else(invalid)?;
     let name = http::HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid())?;

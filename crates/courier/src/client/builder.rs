@@ -522,7 +522,8 @@ impl ClientBuilder {
     /// Replaces the transport (for example with a [`MockTransport`](crate::MockTransport) in
     /// tests). Default: a [`ReqwestTransport`] built from this builder's settings; with another
     /// transport, the connection settings (connect timeout, TLS, compression, HTTP versions,
-    /// proxies, user agent) do not apply.
+    /// proxies, user agent) do not apply, and [`build`](Self::build) refuses public key pins
+    /// rather than drop them.
     ///
     /// ```
     /// let client = courier::Client::builder().transport(courier::MockTransport::new()).build()?;
@@ -535,7 +536,8 @@ impl ClientBuilder {
 
     /// Builds the client, or reports the first invalid setting, then settings that
     /// contradict each other ([`http1_only`](Self::http1_only) with
-    /// [`http2_prior_knowledge`](Self::http2_prior_knowledge)), as
+    /// [`http2_prior_knowledge`](Self::http2_prior_knowledge); public key pins with another
+    /// [`transport`](Self::transport), which would not check them), as
     /// [`ErrorKind::InvalidRequest`].
     ///
     /// ```
@@ -551,6 +553,13 @@ impl ClientBuilder {
         if self.reqwest.http1_only && self.reqwest.http2_prior_knowledge {
             return Err(Error::new(ErrorKind::InvalidRequest).with_message(
                 "http1_only and http2_prior_knowledge contradict each other; choose one",
+            ));
+        }
+        // A pin is a security setting: a transport that cannot apply it must not drop it
+        // without a word.
+        if self.transport.is_some() && !self.reqwest.tls.pins.is_empty() {
+            return Err(Error::new(ErrorKind::InvalidRequest).with_message(
+                "public key pins apply to the default transport only; another transport would not check them",
             ));
         }
         let transport: Arc<dyn DynTransport> = match self.transport {
