@@ -23,7 +23,11 @@ use bytes::Bytes;
 use common::TestServer;
 use courier::mock::matchers;
 use courier::mock::{Fault, RecordedRequest};
-use courier::{CancelToken, ErrorKind, Mock, MockTransport, Progress, ResponseTemplate};
+use courier::{
+    CancelToken, DownloadBuilder, DownloadReport, ErrorKind, Mock, MockTransport, Progress,
+    ResponseTemplate,
+};
+use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -47,11 +51,18 @@ fn content_of_length(seed: u8, length: usize) -> Arc<Vec<u8>> {
 /// What the target held before a download of a new version started.
 const PREVIOUS: &[u8] = b"the previous version of file.bin, which must survive a failed download\n";
 
-/// `dir/file.bin`, holding [`PREVIOUS`].
-fn previous_version(dir: &Path) -> PathBuf {
-    let target = dir.join("file.bin");
+/// A temporary directory (removed when dropped) and `file.bin` in it, which does not exist.
+fn target_in_empty_dir() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("file.bin");
+    (dir, target)
+}
+
+/// As [`target_in_empty_dir`], but `file.bin` already holds [`PREVIOUS`].
+fn target_holding_previous_version() -> (TempDir, PathBuf) {
+    let (dir, target) = target_in_empty_dir();
     std::fs::write(&target, PREVIOUS).unwrap();
-    target
+    (dir, target)
 }
 
 /// What a server saw of one request.
@@ -248,6 +259,27 @@ impl RawServer {
         }
     }
 
+    /// A server that honours `Range`/`If-Range` and cuts its first connections as `cuts`.
+    async fn with_ranges(cuts: Vec<usize>) -> RawServer {
+        RawServer::start(RawConfig {
+            ranges: true,
+            overstate: 0,
+            cuts,
+        })
+        .await
+    }
+
+    /// A server that announces no ranges (nor validator) and cuts its first connections as
+    /// `cuts`.
+    async fn without_ranges(cuts: Vec<usize>) -> RawServer {
+        RawServer::start(RawConfig {
+            ranges: false,
+            overstate: 0,
+            cuts,
+        })
+        .await
+    }
+
     fn url(&self) -> String {
         format!("http://{}/file.bin", self.addr)
     }
@@ -366,6 +398,11 @@ fn raw_client() -> courier::Client {
     courier::Client::builder().no_proxy().build().unwrap()
 }
 
+/// A download of `server`'s file to `target`.
+fn raw_download(server: &RawServer, target: &Path) -> DownloadBuilder {
+    raw_client().download(server.url(), target)
+}
+
 // ---------------------------------------------------------------------------------------
 // MockTransport answers, for exact scripts (a reset after N bytes, a stall between chunks,
 // a server that ignores If-Range).
@@ -378,6 +415,11 @@ fn mock_client(mock: &MockTransport) -> courier::Client {
         .transport(mock.clone())
         .build()
         .unwrap()
+}
+
+/// A download of [`MOCK_URL`] from `mock` to `target`.
+fn mock_download(mock: &MockTransport, target: &Path) -> DownloadBuilder {
+    mock_client(mock).download(MOCK_URL, target)
 }
 
 /// Version `etag` of a resource that serves byte ranges: a `200` with all of `body`, in
@@ -407,6 +449,45 @@ fn range_of(etag: &str, body: &[u8], start: usize) -> ResponseTemplate {
 /// Matches requests without a `Range` header.
 fn without_range(request: &RecordedRequest) -> bool {
     !request.headers().contains_key(header::RANGE)
+}
+
+/// Answers the first request without `Range` with `template`, once.
+fn mount_first_answer(mock: &MockTransport, template: ResponseTemplate) {
+    Mock::given(without_range)
+        .respond_with(template)
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(mock);
+}
+
+/// A mock whose first answer (to a request without `Range`) is all of `body` as version
+/// `"v1"`, reset after `after` bytes; the answers that follow are mounted on it.
+fn mock_resetting_v1_after(body: &[u8], after: usize) -> MockTransport {
+    let mock = MockTransport::new();
+    mount_first_answer(
+        &mock,
+        whole("\"v1\"", body).with_fault(Fault::ResetMidBody { after }),
+    );
+    mock
+}
+
+/// Answers the request that resumes version `"v1"` from `start` (`Range: bytes=start-`,
+/// `If-Range: "v1"`) with `template`, once.
+fn mount_resume_of_v1(mock: &MockTransport, start: usize, template: ResponseTemplate) {
+    Mock::given(matchers::header("range", format!("bytes={start}-")))
+        .and(matchers::header("if-range", "\"v1\""))
+        .respond_with(template)
+        .expect(1)
+        .mount(mock);
+}
+
+/// Answers a later request without `Range` (a download that starts over) with `template`,
+/// once.
+fn mount_restart(mock: &MockTransport, template: ResponseTemplate) {
+    Mock::given(without_range)
+        .respond_with(template)
+        .expect(1)
+        .mount(mock);
 }
 
 /// The `Range` of each request the mock received, in order.
@@ -458,6 +539,33 @@ fn assert_no_leftovers(target: &Path) {
     );
 }
 
+/// Sends `download`, asserting that it fails with [`ErrorKind::Connection`].
+async fn assert_connection_error(download: DownloadBuilder) {
+    let error = download.send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+}
+
+/// Asserts that `target` holds exactly `expected` and that no partial file or sidecar is
+/// left beside it.
+fn assert_holds_only(target: &Path, expected: &[u8]) {
+    assert_file(target, expected);
+    assert_no_leftovers(target);
+}
+
+/// Asserts that neither `target` nor a partial file or sidecar of it exists.
+fn assert_nothing_written(target: &Path) {
+    assert!(!target.exists());
+    assert_no_leftovers(target);
+}
+
+/// Asserts that `server` saw two requests, the second resuming version `"v1"` from `start`.
+fn assert_second_request_resumes_v1_from(server: &RawServer, start: usize) {
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].range, Some(format!("bytes={start}-")));
+    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
+}
+
 fn assert_monotonic(progress: &[Progress], total: u64) {
     assert!(!progress.is_empty());
     assert!(
@@ -483,6 +591,46 @@ fn recorder() -> (Recorder, impl Fn(Progress) + Send + Sync + 'static) {
     (seen, move |progress| sink.lock().unwrap().push(progress))
 }
 
+/// Sends `download`, which must succeed, recording its progress: the report, and every
+/// progress report in order.
+async fn send_recording_progress(download: DownloadBuilder) -> (DownloadReport, Vec<Progress>) {
+    let (progress, callback) = recorder();
+    let report = download.on_progress(callback).send().await.unwrap();
+    let progress = progress.lock().unwrap().clone();
+    (report, progress)
+}
+
+/// The reason [`stop_after`] cancels with.
+const STOP_REASON: &str = "user pressed stop";
+
+/// A token, and a progress callback that cancels it with [`STOP_REASON`] once `bytes` have
+/// been transferred.
+fn stop_after(bytes: u64) -> (CancelToken, impl Fn(Progress) + Send + Sync + 'static) {
+    let token = CancelToken::new();
+    let canceller = token.clone();
+    let stop = move |progress: Progress| {
+        if progress.transferred >= bytes {
+            canceller.cancel_with(STOP_REASON);
+        }
+    };
+    (token, stop)
+}
+
+/// Downloads to `target` from a server that stalls after 200 000 bytes, cancelling with
+/// [`STOP_REASON`] once they have arrived; returns the error.
+async fn cancel_mid_download(target: &Path) -> courier::Error {
+    let (server, _resource) = resource_server(Some(200_000)).await;
+    let (token, stop) = stop_after(200_000);
+    server
+        .client()
+        .download("file.bin", target)
+        .cancel_token(&token)
+        .on_progress(stop)
+        .send()
+        .await
+        .unwrap_err()
+}
+
 // ---------------------------------------------------------------------------------------
 // Tests.
 // ---------------------------------------------------------------------------------------
@@ -501,12 +649,11 @@ async fn downloads_the_exact_content_and_leaves_no_part_file() {
         .await
         .unwrap();
 
-    assert_file(&target, &content(1));
+    assert_holds_only(&target, &content(1));
     assert_eq!(report.path, target);
     assert_eq!(report.bytes_written, LEN as u64);
     assert_eq!(report.total_bytes, LEN as u64);
     assert!(!report.resumed);
-    assert_no_leftovers(&target);
     assert_eq!(
         *resource.seen.lock().unwrap(),
         vec![Seen {
@@ -521,19 +668,11 @@ async fn downloads_the_exact_content_and_leaves_no_part_file() {
 #[tokio::test]
 async fn progress_is_monotonic_and_ends_at_the_total() {
     let (server, _resource) = resource_server(None).await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
-    let (progress, callback) = recorder();
+    let (_dir, target) = target_in_empty_dir();
 
-    server
-        .client()
-        .download("file.bin", &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (_report, progress) =
+        send_recording_progress(server.client().download("file.bin", &target)).await;
 
-    let progress = progress.lock().unwrap();
     assert!(progress.len() > 2, "expected several reports: {progress:?}");
     assert!(
         progress
@@ -545,70 +684,38 @@ async fn progress_is_monotonic_and_ends_at_the_total() {
 
 #[tokio::test]
 async fn a_broken_connection_is_resumed_with_range_in_the_same_call() {
-    let server = RawServer::start(RawConfig {
-        ranges: true,
-        overstate: 0,
-        cuts: vec![300_000],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
-    let (progress, callback) = recorder();
+    let server = RawServer::with_ranges(vec![300_000]).await;
+    let (_dir, target) = target_in_empty_dir();
 
-    let report = raw_client()
-        .download(server.url(), &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(raw_download(&server, &target)).await;
 
-    assert_file(&target, &content(1));
+    assert_holds_only(&target, &content(1));
     assert!(report.resumed);
     assert_eq!(report.bytes_written, LEN as u64);
-    assert_no_leftovers(&target);
-    let seen = server.seen();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[0].range, None);
-    assert_eq!(seen[1].range.as_deref(), Some("bytes=300000-"));
-    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
-    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+    assert_eq!(server.seen()[0].range, None);
+    assert_second_request_resumes_v1_from(&server, 300_000);
+    assert_monotonic(&progress, LEN as u64);
 }
 
 #[tokio::test]
 async fn without_range_support_a_broken_download_fails_and_leaves_nothing() {
-    let server = RawServer::start(RawConfig {
-        ranges: false,
-        overstate: 0,
-        cuts: vec![300_000; 4],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
+    let server = RawServer::without_ranges(vec![300_000; 4]).await;
+    let (_dir, target) = target_in_empty_dir();
 
-    let error = raw_client()
-        .download(server.url(), &target)
-        .delete_on_error(true)
-        .send()
-        .await
-        .unwrap_err();
-
-    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
-    assert!(!target.exists());
-    assert_no_leftovers(&target);
+    assert_connection_error(raw_download(&server, &target).delete_on_error(true)).await;
+    assert_nothing_written(&target);
     // No validator, no Accept-Ranges: nothing to resume safely, so no second request.
     assert_eq!(server.seen().len(), 1);
 }
 
 /// Runs a download that breaks after `cut` bytes and keeps its partial file.
 async fn interrupted(server: &RawServer, target: &Path, cut: usize) {
-    let error = raw_client()
-        .download(server.url(), target)
-        .delete_on_error(false)
-        .max_resume_attempts(0)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert_connection_error(
+        raw_download(server, target)
+            .delete_on_error(false)
+            .max_resume_attempts(0),
+    )
+    .await;
     assert!(!target.exists());
     assert_eq!(
         std::fs::metadata(part_of(target)).unwrap().len(),
@@ -619,34 +726,17 @@ async fn interrupted(server: &RawServer, target: &Path, cut: usize) {
 
 #[tokio::test]
 async fn a_kept_partial_file_is_resumed_by_the_next_call() {
-    let server = RawServer::start(RawConfig {
-        ranges: true,
-        overstate: 0,
-        cuts: vec![400_000],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
+    let server = RawServer::with_ranges(vec![400_000]).await;
+    let (_dir, target) = target_in_empty_dir();
     interrupted(&server, &target, 400_000).await;
-    let (progress, callback) = recorder();
 
-    let report = raw_client()
-        .download(server.url(), &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(raw_download(&server, &target)).await;
 
-    assert_file(&target, &content(1));
+    assert_holds_only(&target, &content(1));
     assert!(report.resumed);
     assert_eq!(report.bytes_written, (LEN - 400_000) as u64);
     assert_eq!(report.total_bytes, LEN as u64);
-    assert_no_leftovers(&target);
-    let seen = server.seen();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].range.as_deref(), Some("bytes=400000-"));
-    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
-    let progress = progress.lock().unwrap();
+    assert_second_request_resumes_v1_from(&server, 400_000);
     assert_eq!(
         progress[0].transferred, 400_000,
         "starts at the bytes on disk"
@@ -656,38 +746,21 @@ async fn a_kept_partial_file_is_resumed_by_the_next_call() {
 
 #[tokio::test]
 async fn a_changed_etag_on_resume_restarts_from_zero() {
-    let server = RawServer::start(RawConfig {
-        ranges: true,
-        overstate: 0,
-        cuts: vec![400_000],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
+    let server = RawServer::with_ranges(vec![400_000]).await;
+    let (_dir, target) = target_in_empty_dir();
     interrupted(&server, &target, 400_000).await;
     // Another length too, so the totals reported can only come from the new version.
     let new_length = LEN + 100_000;
     server.change("\"v2\"", content_of_length(2, new_length));
-    let (progress, callback) = recorder();
 
-    let report = raw_client()
-        .download(server.url(), &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(raw_download(&server, &target)).await;
 
-    assert_file(&target, &content_of_length(2, new_length));
+    assert_holds_only(&target, &content_of_length(2, new_length));
     assert!(!report.resumed);
     assert_eq!(report.bytes_written, new_length as u64);
     assert_eq!(report.total_bytes, new_length as u64);
-    assert_no_leftovers(&target);
-    let seen = server.seen();
-    assert_eq!(seen.len(), 2);
-    assert_eq!(seen[1].range.as_deref(), Some("bytes=400000-"));
-    assert_eq!(seen[1].if_range.as_deref(), Some("\"v1\""));
+    assert_second_request_resumes_v1_from(&server, 400_000);
     // The 400 000 stale bytes on disk are never reported: the count starts again at zero.
-    let progress = progress.lock().unwrap();
     assert_eq!(
         progress[0],
         Progress {
@@ -706,48 +779,27 @@ async fn a_changed_etag_on_resume_restarts_from_zero() {
 
 #[tokio::test]
 async fn resume_false_ignores_a_kept_partial_file() {
-    let server = RawServer::start(RawConfig {
-        ranges: true,
-        overstate: 0,
-        cuts: vec![400_000],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
+    let server = RawServer::with_ranges(vec![400_000]).await;
+    let (_dir, target) = target_in_empty_dir();
     interrupted(&server, &target, 400_000).await;
 
-    let report = raw_client()
-        .download(server.url(), &target)
+    let report = raw_download(&server, &target)
         .resume(false)
         .send()
         .await
         .unwrap();
 
-    assert_file(&target, &content(1));
+    assert_holds_only(&target, &content(1));
     assert!(!report.resumed);
     assert_eq!(server.seen()[1].range, None);
-    assert_no_leftovers(&target);
 }
 
 #[tokio::test]
 async fn reconnections_stop_after_max_resume_attempts() {
-    let server = RawServer::start(RawConfig {
-        ranges: true,
-        overstate: 0,
-        cuts: vec![100_000, 100_000, 100_000],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
+    let server = RawServer::with_ranges(vec![100_000, 100_000, 100_000]).await;
+    let (_dir, target) = target_in_empty_dir();
 
-    let error = raw_client()
-        .download(server.url(), &target)
-        .max_resume_attempts(2)
-        .send()
-        .await
-        .unwrap_err();
-
-    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
+    assert_connection_error(raw_download(&server, &target).max_resume_attempts(2)).await;
     let ranges: Vec<_> = server.seen().into_iter().map(|seen| seen.range).collect();
     assert_eq!(
         ranges,
@@ -757,38 +809,21 @@ async fn reconnections_stop_after_max_resume_attempts() {
             Some("bytes=200000-".to_owned())
         ]
     );
-    assert!(!target.exists());
-    assert_no_leftovers(&target);
+    assert_nothing_written(&target);
 }
 
 #[tokio::test]
 async fn cancelling_mid_download_removes_the_partial_file() {
-    let (server, _resource) = resource_server(Some(200_000)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
-    let token = CancelToken::new();
-    let canceller = token.clone();
+    let (_dir, target) = target_in_empty_dir();
 
-    let error = server
-        .client()
-        .download("file.bin", &target)
-        .cancel_token(&token)
-        .on_progress(move |progress| {
-            if progress.transferred >= 200_000 {
-                canceller.cancel_with("user pressed stop");
-            }
-        })
-        .send()
-        .await
-        .unwrap_err();
+    let error = cancel_mid_download(&target).await;
 
     assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
     assert_eq!(
         error.cancel_reason().map(|reason| reason.as_str()),
-        Some("user pressed stop")
+        Some(STOP_REASON)
     );
-    assert!(!target.exists());
-    assert_no_leftovers(&target);
+    assert_nothing_written(&target);
 }
 
 #[tokio::test]
@@ -801,25 +836,17 @@ async fn a_partial_file_that_is_already_complete_is_accepted_on_416() {
         cuts: vec![LEN],
     })
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = dir.path().join("file.bin");
+    let (_dir, target) = target_in_empty_dir();
     interrupted(&server, &target, LEN).await;
-    let (progress, callback) = recorder();
 
-    let report = raw_client()
-        .download(server.url(), &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(raw_download(&server, &target)).await;
 
-    assert_file(&target, &content(1));
+    assert_holds_only(&target, &content(1));
     assert!(report.resumed);
     assert_eq!(report.bytes_written, 0);
     assert_eq!(report.total_bytes, LEN as u64);
-    assert_no_leftovers(&target);
     assert_eq!(server.seen()[1].range, Some(format!("bytes={LEN}-")));
-    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+    assert_monotonic(&progress, LEN as u64);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -828,24 +855,11 @@ async fn a_partial_file_that_is_already_complete_is_accepted_on_416() {
 
 #[tokio::test]
 async fn a_body_cut_short_leaves_the_previous_file_untouched() {
-    let server = RawServer::start(RawConfig {
-        ranges: false,
-        overstate: 0,
-        cuts: vec![300_000],
-    })
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
+    let server = RawServer::without_ranges(vec![300_000]).await;
+    let (_dir, target) = target_holding_previous_version();
 
-    let error = raw_client()
-        .download(server.url(), &target)
-        .send()
-        .await
-        .unwrap_err();
-
-    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
-    assert_file(&target, PREVIOUS);
-    assert_no_leftovers(&target);
+    assert_connection_error(raw_download(&server, &target)).await;
+    assert_holds_only(&target, PREVIOUS);
     assert_eq!(server.seen().len(), 1);
 }
 
@@ -859,19 +873,10 @@ async fn a_reset_mid_body_leaves_the_previous_file_untouched() {
         )
         .expect(2)
         .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
+    let (_dir, target) = target_holding_previous_version();
 
-    let error = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .max_resume_attempts(1)
-        .send()
-        .await
-        .unwrap_err();
-
-    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
-    assert_file(&target, PREVIOUS);
-    assert_no_leftovers(&target);
+    assert_connection_error(mock_download(&mock, &target).max_resume_attempts(1)).await;
+    assert_holds_only(&target, PREVIOUS);
     assert_eq!(
         ranges_received(&mock),
         [None, Some("bytes=300000-".to_owned())]
@@ -881,31 +886,19 @@ async fn a_reset_mid_body_leaves_the_previous_file_untouched() {
 
 #[tokio::test]
 async fn a_kept_partial_file_sits_beside_the_untouched_previous_file_until_it_completes() {
-    let mock = MockTransport::new();
     let body = content(1);
-    Mock::given(without_range)
-        .respond_with(whole("\"v1\"", &body).with_fault(Fault::ResetMidBody { after: 300_000 }))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&mock);
-    Mock::given(matchers::header("range", "bytes=300000-"))
-        .and(matchers::header("if-range", "\"v1\""))
-        .respond_with(range_of("\"v1\"", &body, 300_000))
-        .expect(1)
-        .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
+    let mock = mock_resetting_v1_after(&body, 300_000);
+    mount_resume_of_v1(&mock, 300_000, range_of("\"v1\"", &body, 300_000));
+    let (_dir, target) = target_holding_previous_version();
 
-    let error = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .delete_on_error(false)
-        .max_resume_attempts(0)
-        .send()
-        .await
-        .unwrap_err();
+    assert_connection_error(
+        mock_download(&mock, &target)
+            .delete_on_error(false)
+            .max_resume_attempts(0),
+    )
+    .await;
 
     // As documented: the partial file and its validator stay, beside the previous version.
-    assert_eq!(error.kind(), ErrorKind::Connection, "{error}");
     assert_file(&target, PREVIOUS);
     assert_file(&part_of(&target), &body[..300_000]);
     let meta = std::fs::read_to_string(meta_of(&target)).unwrap();
@@ -914,43 +907,22 @@ async fn a_kept_partial_file_sits_beside_the_untouched_previous_file_until_it_co
         "the sidecar names the validator: {meta}"
     );
 
-    let report = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .send()
-        .await
-        .unwrap();
+    let report = mock_download(&mock, &target).send().await.unwrap();
 
-    assert_file(&target, &body);
+    assert_holds_only(&target, &body);
     assert!(report.resumed);
     assert_eq!(report.bytes_written, (LEN - 300_000) as u64);
-    assert_no_leftovers(&target);
     mock.verify();
 }
 
 #[tokio::test]
 async fn cancelling_mid_download_leaves_the_previous_file_untouched() {
-    let (server, _resource) = resource_server(Some(200_000)).await;
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
-    let token = CancelToken::new();
-    let canceller = token.clone();
+    let (_dir, target) = target_holding_previous_version();
 
-    let error = server
-        .client()
-        .download("file.bin", &target)
-        .cancel_token(&token)
-        .on_progress(move |progress| {
-            if progress.transferred >= 200_000 {
-                canceller.cancel_with("user pressed stop");
-            }
-        })
-        .send()
-        .await
-        .unwrap_err();
+    let error = cancel_mid_download(&target).await;
 
     assert_eq!(error.kind(), ErrorKind::Cancelled, "{error}");
-    assert_file(&target, PREVIOUS);
-    assert_no_leftovers(&target);
+    assert_holds_only(&target, PREVIOUS);
 }
 
 #[tokio::test]
@@ -958,41 +930,27 @@ async fn a_cancelled_download_keeps_its_partial_file_with_delete_on_error_false(
     let mock = MockTransport::new();
     let body = content(1);
     // The first 200 000 bytes, then a stall that only the cancellation ends.
-    Mock::given(without_range)
-        .respond_with(
-            ResponseTemplate::new(200)
-                .insert_header("etag", "\"v1\"")
-                .insert_header("accept-ranges", "bytes")
-                .set_body_chunks(
-                    [
-                        Bytes::copy_from_slice(&body[..200_000]),
-                        Bytes::copy_from_slice(&body[200_000..]),
-                    ],
-                    Duration::from_secs(3600),
-                ),
-        )
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&mock);
-    Mock::given(matchers::header("range", "bytes=200000-"))
-        .and(matchers::header("if-range", "\"v1\""))
-        .respond_with(range_of("\"v1\"", &body, 200_000))
-        .expect(1)
-        .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
-    let token = CancelToken::new();
-    let canceller = token.clone();
+    mount_first_answer(
+        &mock,
+        ResponseTemplate::new(200)
+            .insert_header("etag", "\"v1\"")
+            .insert_header("accept-ranges", "bytes")
+            .set_body_chunks(
+                [
+                    Bytes::copy_from_slice(&body[..200_000]),
+                    Bytes::copy_from_slice(&body[200_000..]),
+                ],
+                Duration::from_secs(3600),
+            ),
+    );
+    mount_resume_of_v1(&mock, 200_000, range_of("\"v1\"", &body, 200_000));
+    let (_dir, target) = target_holding_previous_version();
+    let (token, stop) = stop_after(200_000);
 
-    let error = mock_client(&mock)
-        .download(MOCK_URL, &target)
+    let error = mock_download(&mock, &target)
         .cancel_token(&token)
         .delete_on_error(false)
-        .on_progress(move |progress| {
-            if progress.transferred >= 200_000 {
-                canceller.cancel_with("user pressed stop");
-            }
-        })
+        .on_progress(stop)
         .send()
         .await
         .unwrap_err();
@@ -1004,19 +962,11 @@ async fn a_cancelled_download_keeps_its_partial_file_with_delete_on_error_false(
     assert_eq!(ranges_received(&mock), [None]);
 
     // A cancellation is never resumed within its call, but a later call continues the file.
-    let (progress, callback) = recorder();
-    let report = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(mock_download(&mock, &target)).await;
 
-    assert_file(&target, &body);
+    assert_holds_only(&target, &body);
     assert!(report.resumed);
     assert_eq!(report.bytes_written, (LEN - 200_000) as u64);
-    assert_no_leftovers(&target);
-    let progress = progress.lock().unwrap();
     assert_eq!(progress[0].transferred, 200_000);
     assert_monotonic(&progress, LEN as u64);
     mock.verify();
@@ -1029,38 +979,20 @@ async fn a_cancelled_download_keeps_its_partial_file_with_delete_on_error_false(
 #[tokio::test]
 async fn a_changed_etag_found_on_reconnection_restarts_from_zero_and_progress_never_goes_backwards()
 {
-    let mock = MockTransport::new();
     let old = content(1);
     let new_length = LEN + 50_000;
     let new = content_of_length(2, new_length);
-    Mock::given(without_range)
-        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&mock);
+    let mock = mock_resetting_v1_after(&old, 300_000);
     // The resource changed meanwhile: If-Range no longer matches, so all of it comes back.
-    Mock::given(matchers::header("range", "bytes=300000-"))
-        .and(matchers::header("if-range", "\"v1\""))
-        .respond_with(whole("\"v2\"", &new))
-        .expect(1)
-        .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
-    let (progress, callback) = recorder();
+    mount_resume_of_v1(&mock, 300_000, whole("\"v2\"", &new));
+    let (_dir, target) = target_holding_previous_version();
 
-    let report = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(mock_download(&mock, &target)).await;
 
-    assert_file(&target, &new);
+    assert_holds_only(&target, &new);
     assert!(!report.resumed);
     assert_eq!(report.bytes_written, new_length as u64);
     assert_eq!(report.total_bytes, new_length as u64);
-    assert_no_leftovers(&target);
-    let progress = progress.lock().unwrap();
     assert_monotonic(&progress, new_length as u64);
     // The restarted transfer reports as it goes, once it passes what was already reported.
     let restarted: Vec<u64> = progress
@@ -1075,44 +1007,28 @@ async fn a_changed_etag_found_on_reconnection_restarts_from_zero_and_progress_ne
 
 #[tokio::test]
 async fn a_206_for_another_etag_from_a_server_that_ignores_if_range_restarts_from_zero() {
-    let mock = MockTransport::new();
     let old = content(1);
     let new = content(2);
-    Mock::given(without_range)
-        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&mock);
+    let mock = mock_resetting_v1_after(&old, 300_000);
     // Appending this to the 300 000 bytes of v1 would give a corrupt file.
     Mock::given(matchers::header("range", "bytes=300000-"))
         .respond_with(range_of("\"v2\"", &new, 300_000))
         .named("a range of v2 despite If-Range: \"v1\"")
         .expect(1)
         .mount(&mock);
-    Mock::given(without_range)
-        .respond_with(whole("\"v2\"", &new))
-        .expect(1)
-        .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
-    let (progress, callback) = recorder();
+    mount_restart(&mock, whole("\"v2\"", &new));
+    let (_dir, target) = target_holding_previous_version();
 
-    let report = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(mock_download(&mock, &target)).await;
 
-    assert_file(&target, &new);
+    assert_holds_only(&target, &new);
     assert!(!report.resumed);
     assert_eq!(report.bytes_written, LEN as u64);
-    assert_no_leftovers(&target);
     assert_eq!(
         ranges_received(&mock),
         [None, Some("bytes=300000-".to_owned()), None]
     );
-    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+    assert_monotonic(&progress, LEN as u64);
     mock.verify();
 }
 
@@ -1123,15 +1039,12 @@ async fn a_416_for_another_etag_restarts_instead_of_keeping_the_old_partial_file
     let new = content(2);
     // All of v1 arrives, but the connection drops before the announced length, so the call
     // reconnects with every byte of v1 already on disk.
-    Mock::given(without_range)
-        .respond_with(
-            whole("\"v1\"", &old)
-                .insert_header("content-length", (LEN + 10).to_string())
-                .with_fault(Fault::ResetMidBody { after: LEN }),
-        )
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&mock);
+    mount_first_answer(
+        &mock,
+        whole("\"v1\"", &old)
+            .insert_header("content-length", (LEN + 10).to_string())
+            .with_fault(Fault::ResetMidBody { after: LEN }),
+    );
     // Meanwhile v2, of the same length, replaced it; this server ignores If-Range.
     Mock::given(matchers::header("range", format!("bytes={LEN}-")))
         .respond_with(
@@ -1141,63 +1054,38 @@ async fn a_416_for_another_etag_restarts_instead_of_keeping_the_old_partial_file
         )
         .expect(1)
         .mount(&mock);
-    Mock::given(without_range)
-        .respond_with(whole("\"v2\"", &new))
-        .expect(1)
-        .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
-    let (progress, callback) = recorder();
+    mount_restart(&mock, whole("\"v2\"", &new));
+    let (_dir, target) = target_holding_previous_version();
 
-    let report = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(mock_download(&mock, &target)).await;
 
-    assert_file(&target, &new);
+    assert_holds_only(&target, &new);
     assert!(!report.resumed);
-    assert_no_leftovers(&target);
     assert_eq!(
         ranges_received(&mock),
         [None, Some(format!("bytes={LEN}-")), None]
     );
-    assert_monotonic(&progress.lock().unwrap(), LEN as u64);
+    assert_monotonic(&progress, LEN as u64);
     mock.verify();
 }
 
 #[tokio::test]
 async fn a_smaller_version_found_on_reconnection_ends_progress_at_its_size() {
-    let mock = MockTransport::new();
     let old = content(1);
     let new = content_of_length(2, 100_000);
-    Mock::given(without_range)
-        .respond_with(whole("\"v1\"", &old).with_fault(Fault::ResetMidBody { after: 300_000 }))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&mock);
+    let mock = mock_resetting_v1_after(&old, 300_000);
     Mock::given(matchers::header("if-range", "\"v1\""))
         .respond_with(whole("\"v2\"", &new))
         .expect(1)
         .mount(&mock);
-    let dir = tempfile::tempdir().unwrap();
-    let target = previous_version(dir.path());
-    let (progress, callback) = recorder();
+    let (_dir, target) = target_holding_previous_version();
 
-    let report = mock_client(&mock)
-        .download(MOCK_URL, &target)
-        .on_progress(callback)
-        .send()
-        .await
-        .unwrap();
+    let (report, progress) = send_recording_progress(mock_download(&mock, &target)).await;
 
-    assert_file(&target, &new);
+    assert_holds_only(&target, &new);
     assert_eq!(report.total_bytes, 100_000);
-    assert_no_leftovers(&target);
     // As documented: reports pause after the restart (the new content never passes the
     // 300 000 bytes already reported), and the last one is still the file's size.
-    let progress = progress.lock().unwrap();
     let (last, before) = progress.split_last().unwrap();
     assert_eq!(
         *last,

@@ -22,11 +22,29 @@ fn version_router() -> Router {
     )
 }
 
+/// A TLS server answering `/version` (see [`version_router`]) that offers `alpn`.
+async fn version_server(alpn: Alpn) -> TlsServer {
+    TlsServer::start_with_alpn(version_router(), alpn).await
+}
+
 /// A client builder that trusts `server`'s self-signed certificate.
 fn trusting(server: &TlsServer) -> ClientBuilder {
     Client::builder()
         .no_proxy()
         .add_root_certificate_pem(server.certificate_pem.as_bytes())
+}
+
+/// A default client, but for trusting `server`'s certificate.
+fn trusting_client(server: &TlsServer) -> Client {
+    trusting(server).build().expect("client builds")
+}
+
+/// A client that trusts `server`'s certificate and speaks only HTTP/2.
+fn prior_knowledge_client(server: &TlsServer) -> Client {
+    trusting(server)
+        .http2_prior_knowledge()
+        .build()
+        .expect("client builds")
 }
 
 /// `(version the client saw, version the server saw)` for one GET of `/version`.
@@ -40,66 +58,80 @@ async fn versions(client: &Client, server: &TlsServer) -> (Version, String) {
     (version, response.text().await.expect("the body"))
 }
 
+/// [`versions`] for `requests` concurrent GETs of `/version`.
+async fn concurrent_versions(
+    client: &Client,
+    server: &TlsServer,
+    requests: usize,
+) -> Vec<(Version, String)> {
+    futures_util::future::join_all((0..requests).map(|_| versions(client, server))).await
+}
+
+/// Asserts that both sides saw HTTP/2, given [`versions`]' answer.
+fn assert_both_saw_http2((client_saw, server_saw): (Version, String)) {
+    assert_eq!(client_saw, Version::HTTP_2);
+    assert_eq!(server_saw, "HTTP/2.0");
+}
+
+/// Asserts that both sides saw HTTP/1.1, given [`versions`]' answer.
+fn assert_both_saw_http1((client_saw, server_saw): (Version, String)) {
+    assert_eq!(client_saw, Version::HTTP_11);
+    assert_eq!(server_saw, "HTTP/1.1");
+}
+
+/// What [`TlsServer::negotiated_protocols`] holds after one handshake that agreed on `h2`.
 fn h2() -> Vec<Option<String>> {
     vec![Some("h2".to_owned())]
 }
 
+/// What [`TlsServer::negotiated_protocols`] holds after one handshake that agreed on
+/// `http/1.1`.
+fn http1() -> Vec<Option<String>> {
+    vec![Some("http/1.1".to_owned())]
+}
+
 #[tokio::test]
 async fn the_default_client_negotiates_http2_by_alpn() {
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::H2AndHttp1).await;
-    let client = trusting(&server).build().expect("client builds");
-    let (client_saw, server_saw) = versions(&client, &server).await;
-    assert_eq!(client_saw, Version::HTTP_2);
-    assert_eq!(server_saw, "HTTP/2.0");
+    let server = version_server(Alpn::H2AndHttp1).await;
+    let client = trusting_client(&server);
+    assert_both_saw_http2(versions(&client, &server).await);
     assert_eq!(server.negotiated_protocols(), h2());
 }
 
 #[tokio::test]
 async fn http1_only_speaks_http1_to_a_server_that_offers_h2() {
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::H2AndHttp1).await;
+    let server = version_server(Alpn::H2AndHttp1).await;
     let client = trusting(&server)
         .http1_only()
         .build()
         .expect("client builds");
-    let (client_saw, server_saw) = versions(&client, &server).await;
-    assert_eq!(client_saw, Version::HTTP_11);
-    assert_eq!(server_saw, "HTTP/1.1");
-    assert_eq!(
-        server.negotiated_protocols(),
-        vec![Some("http/1.1".to_owned())]
-    );
+    assert_both_saw_http1(versions(&client, &server).await);
+    assert_eq!(server.negotiated_protocols(), http1());
 }
 
 #[tokio::test]
 async fn the_default_client_falls_back_to_http1_when_the_server_offers_only_http1() {
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::Http1).await;
-    let client = trusting(&server).build().expect("client builds");
-    let (client_saw, server_saw) = versions(&client, &server).await;
-    assert_eq!(client_saw, Version::HTTP_11);
-    assert_eq!(server_saw, "HTTP/1.1");
-    assert_eq!(
-        server.negotiated_protocols(),
-        vec![Some("http/1.1".to_owned())]
-    );
+    let server = version_server(Alpn::Http1).await;
+    let client = trusting_client(&server);
+    assert_both_saw_http1(versions(&client, &server).await);
+    assert_eq!(server.negotiated_protocols(), http1());
 }
 
 #[tokio::test]
 async fn concurrent_requests_share_one_http2_connection() {
     const REQUESTS: usize = 20;
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::H2AndHttp1).await;
-    let client = trusting(&server).build().expect("client builds");
+    let server = version_server(Alpn::H2AndHttp1).await;
+    let client = trusting_client(&server);
     // Until a handshake has agreed on h2, the pool cannot know the host speaks it, so each
     // request of a cold burst opens its own connection and the spares are dropped once one
     // wins (hyper's design, hyperium/hyper#1485): warm the pool up first.
     let (warm_up, _) = versions(&client, &server).await;
     assert_eq!(warm_up, Version::HTTP_2);
 
-    let answers =
-        futures_util::future::join_all((0..REQUESTS).map(|_| versions(&client, &server))).await;
+    let answers = concurrent_versions(&client, &server, REQUESTS).await;
     assert_eq!(answers.len(), REQUESTS);
-    for (client_saw, server_saw) in answers {
-        assert_eq!(client_saw, Version::HTTP_2);
-        assert_eq!(server_saw, "HTTP/2.0");
+    for answer in answers {
+        assert_both_saw_http2(answer);
     }
     assert_eq!(server.accepted_connections(), 1, "one TCP connection");
     assert_eq!(server.negotiated_protocols(), h2(), "one TLS handshake");
@@ -107,24 +139,16 @@ async fn concurrent_requests_share_one_http2_connection() {
 
 #[tokio::test]
 async fn http2_prior_knowledge_over_tls_speaks_http2() {
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::H2AndHttp1).await;
-    let client = trusting(&server)
-        .http2_prior_knowledge()
-        .build()
-        .expect("client builds");
-    let (client_saw, server_saw) = versions(&client, &server).await;
-    assert_eq!(client_saw, Version::HTTP_2);
-    assert_eq!(server_saw, "HTTP/2.0");
+    let server = version_server(Alpn::H2AndHttp1).await;
+    let client = prior_knowledge_client(&server);
+    assert_both_saw_http2(versions(&client, &server).await);
     assert_eq!(server.negotiated_protocols(), h2());
 }
 
 #[tokio::test]
 async fn http2_prior_knowledge_over_tls_fails_against_a_server_without_h2() {
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::Http1).await;
-    let client = trusting(&server)
-        .http2_prior_knowledge()
-        .build()
-        .expect("client builds");
+    let server = version_server(Alpn::Http1).await;
+    let client = prior_knowledge_client(&server);
     let error = client.get(server.url("/version")).send().await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connection, "{error:?}");
     // The client offers only `h2`, so the handshake itself fails and says why (offering
@@ -137,15 +161,11 @@ async fn http2_prior_knowledge_over_tls_fails_against_a_server_without_h2() {
 #[tokio::test]
 async fn with_prior_knowledge_even_a_cold_burst_shares_one_connection() {
     const REQUESTS: usize = 20;
-    let server = TlsServer::start_with_alpn(version_router(), Alpn::H2AndHttp1).await;
-    let client = trusting(&server)
-        .http2_prior_knowledge()
-        .build()
-        .expect("client builds");
+    let server = version_server(Alpn::H2AndHttp1).await;
+    let client = prior_knowledge_client(&server);
     // Knowing the host speaks h2 before connecting, the pool lets one request connect and
     // the others wait for that connection (without it, each opens its own: see above).
-    let answers =
-        futures_util::future::join_all((0..REQUESTS).map(|_| versions(&client, &server))).await;
+    let answers = concurrent_versions(&client, &server, REQUESTS).await;
     for (client_saw, _) in answers {
         assert_eq!(client_saw, Version::HTTP_2);
     }
