@@ -105,6 +105,18 @@ pub fn is_secret_header(name: &HeaderName, extra: &[String]) -> bool {
         || extra.iter().any(|secret| secret.eq_ignore_ascii_case(name))
 }
 
+/// Whether `name` holds a credential (by [`is_secret_header`]) that a redirect to another
+/// origin would keep: everything but the headers reqwest removes itself (`Authorization`,
+/// `Cookie`, `Proxy-Authorization`). Such headers are marked
+/// [sensitive](crate::RequestOptions::sensitive_headers) when given to the builders.
+pub(crate) fn is_credential_kept_on_redirect(name: &HeaderName) -> bool {
+    use http::header;
+    name != header::AUTHORIZATION
+        && name != header::PROXY_AUTHORIZATION
+        && name != header::COOKIE
+        && is_secret_header(name, &[])
+}
+
 /// A copy of `url` that is safe to show: the password is removed and the values of secret
 /// query parameters are replaced by `REDACTED`, in the query and in a fragment of
 /// `name=value` pairs (where OAuth's implicit flow puts `access_token`).

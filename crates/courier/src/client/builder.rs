@@ -183,6 +183,35 @@ impl ClientBuilder {
         self
     }
 
+    /// A header to remove before a redirect is followed to another origin (another scheme,
+    /// host or port), as `Authorization`, `Cookie` and `Proxy-Authorization` always are. Only
+    /// needed for credentials under names that do not look like one: `X-Api-Key`,
+    /// `X-Auth-Token` and the other names of
+    /// [`is_secret_header`](crate::redact::is_secret_header) are removed without it, and so
+    /// is the [`AuthInterceptor`](crate::AuthInterceptor)'s header. See
+    /// [`RequestOptions::sensitive_headers`](crate::RequestOptions::sensitive_headers).
+    ///
+    /// ```
+    /// let client = courier::Client::builder()
+    ///     .default_header("x-tenant", "acme:s3cr3t")
+    ///     .sensitive_header("x-tenant")
+    ///     .build()?;
+    /// # Ok::<(), courier::Error>(())
+    /// ```
+    pub fn sensitive_header<K>(mut self, name: K) -> Self
+    where
+        K: TryInto<HeaderName>,
+        K::Error: Into<http::Error>,
+    {
+        match name.try_into() {
+            Ok(name) => {
+                self.config.default_options.add_sensitive_header(name);
+                self
+            }
+            Err(error) => self.fail(invalid(error.into(), "sensitive header name")),
+        }
+    }
+
     /// Query parameters added to every request, before the request's own. Default: none.
     ///
     /// ```
@@ -562,12 +591,18 @@ impl ClientBuilder {
                 "public key pins apply to the default transport only; another transport would not check them",
             ));
         }
+        let mut config = self.config;
+        for name in config.default_headers.keys() {
+            if crate::redact::is_credential_kept_on_redirect(name) {
+                config.default_options.add_sensitive_header(name.clone());
+            }
+        }
         let transport: Arc<dyn DynTransport> = match self.transport {
             Some(transport) => transport,
             None => Arc::new(ReqwestTransport::from_settings(&self.reqwest)?),
         };
         Ok(Client::from_parts(
-            self.config,
+            config,
             self.interceptors,
             Dispatch::new(transport),
         ))

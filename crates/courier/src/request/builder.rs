@@ -76,6 +76,7 @@ impl RequestBuilder {
         self.update(|request| {
             let name = name.try_into().map_err(invalid_header)?;
             let value = value.try_into().map_err(invalid_header)?;
+            mark_if_credential(request, &name);
             request.headers_mut().append(name, value);
             Ok(())
         })
@@ -104,6 +105,7 @@ impl RequestBuilder {
                         None => continue,
                     },
                 };
+                mark_if_credential(request, &name);
                 request.headers_mut().append(name, value);
             }
             Ok(())
@@ -419,6 +421,14 @@ impl RequestBuilder {
         let mut request = request?;
         client.apply_default_headers(&mut request);
         client.execute(request).await
+    }
+}
+
+/// Marks a header that looks like a credential (`X-Api-Key`, …) as
+/// [sensitive](crate::RequestOptions::sensitive_headers), so a redirect to another origin drops it.
+fn mark_if_credential(request: &mut Request, name: &HeaderName) {
+    if crate::redact::is_credential_kept_on_redirect(name) {
+        request.options_mut().add_sensitive_header(name.clone());
     }
 }
 

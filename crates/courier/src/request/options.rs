@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::StatusCode;
+use http::{HeaderName, StatusCode};
 
 use crate::cancel::CancelToken;
 use crate::progress::ProgressCallback;
@@ -104,6 +104,9 @@ pub struct RequestOptions {
     on_receive_progress: Option<ProgressCallback>,
     validate_status: ValidateStatus,
     redirect: RedirectPolicy,
+    /// Headers removed before a redirect to another origin, besides the ones reqwest
+    /// removes. Shared: the options are copied for every request.
+    sensitive_headers: Option<Arc<[HeaderName]>>,
     /// When the whole call must be over: set once by the client from `timeout`, so retries
     /// and the body share one deadline.
     deadline: Option<tokio::time::Instant>,
@@ -263,6 +266,39 @@ impl RequestOptions {
     /// ```
     pub fn set_redirect(&mut self, policy: RedirectPolicy) -> &mut Self {
         self.redirect = policy;
+        self
+    }
+
+    /// Headers that are removed before a redirect is followed to another origin (another
+    /// scheme, host or port), as `Authorization`, `Cookie` and `Proxy-Authorization` always
+    /// are. Headers given to the builders under names that look like credentials
+    /// (`X-Api-Key`, `X-Auth-Token`, … see [`is_secret_header`](crate::redact::is_secret_header))
+    /// are added by themselves, and so is the [`AuthInterceptor`](crate::AuthInterceptor)'s
+    /// header; an interceptor that puts a credential in another header adds it here.
+    ///
+    /// ```
+    /// let mut options = courier::RequestOptions::default();
+    /// options.add_sensitive_header(http::HeaderName::from_static("x-tenant-key"));
+    /// assert_eq!(options.sensitive_headers()[0], "x-tenant-key");
+    /// ```
+    pub fn sensitive_headers(&self) -> &[HeaderName] {
+        self.sensitive_headers.as_deref().unwrap_or_default()
+    }
+
+    /// Adds `name` to the [`sensitive_headers`](Self::sensitive_headers) (once).
+    ///
+    /// ```
+    /// let mut options = courier::RequestOptions::default();
+    /// options.add_sensitive_header(http::HeaderName::from_static("x-tenant-key"));
+    /// options.add_sensitive_header(http::HeaderName::from_static("x-tenant-key"));
+    /// assert_eq!(options.sensitive_headers().len(), 1);
+    /// ```
+    pub fn add_sensitive_header(&mut self, name: HeaderName) -> &mut Self {
+        if !self.sensitive_headers().contains(&name) {
+            let mut names = self.sensitive_headers().to_vec();
+            names.push(name);
+            self.sensitive_headers = Some(names.into());
+        }
         self
     }
 

@@ -62,8 +62,15 @@ impl Credential {
         self.token.is_expired_at(now)
     }
 
-    /// Puts the token into `request` under `header`'s name.
+    /// Puts the token into `request` under `header`'s name. A name other than
+    /// `Authorization` (which reqwest removes itself) is marked sensitive, so a redirect to
+    /// another origin does not carry the token there.
     pub(super) fn authorize(&self, header: &TokenHeader, request: &mut Request) {
+        if header.name != http::header::AUTHORIZATION {
+            request
+                .options_mut()
+                .add_sensitive_header(header.name.clone());
+        }
         request
             .headers_mut()
             .insert(header.name.clone(), self.header.clone());

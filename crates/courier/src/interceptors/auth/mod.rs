@@ -71,14 +71,12 @@
 //! # Redirects
 //!
 //! The transport follows redirects inside one call of the chain, so the interceptor sees
-//! the first URL only. The token is not forwarded to another origin: reqwest removes
-//! `Authorization` (and `Cookie`, `Proxy-Authorization`) when a redirect changes the scheme,
-//! host or port, and courier does the same for the bodies it re-sends itself. A header of
-//! another name (see [`header_name`](AuthInterceptorBuilder::header_name)) is *not* removed
-//! by reqwest: with a custom header, turn redirects off
-//! ([`ClientBuilder::follow_redirects`](crate::ClientBuilder::follow_redirects)) or keep
-//! them within the API's origin. A `401` from another origin reached by a redirect is
-//! returned as it is, without a refresh.
+//! the first URL only. The token is not forwarded to another origin: a redirect that changes
+//! the scheme, host or port drops `Authorization` (and `Cookie`, `Proxy-Authorization`), and
+//! a header of another name (see [`header_name`](AuthInterceptorBuilder::header_name)) too,
+//! which the interceptor marks [sensitive](crate::RequestOptions::sensitive_headers) for that
+//! reason. A `401` from another origin reached by a redirect is returned as it is, without a
+//! refresh.
 //!
 //! # Requests that cannot be sent again
 //!

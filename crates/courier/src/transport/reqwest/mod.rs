@@ -163,18 +163,31 @@ impl ReqwestTransport {
 
 impl Transport for ReqwestTransport {
     async fn send(&self, request: Request) -> Result<Response> {
-        if request.body().is_replayable_stream() {
+        if request.body().is_replayable_stream() || guards_credentials(&request) {
             // Rare, and boxed so that the common path's future stays small.
-            return Box::pin(self.send_replaying_redirects(request)).await;
+            return Box::pin(self.send_following_redirects(request)).await;
         }
         // Started in a plain function, so the parts moved into reqwest are not kept in this
         // future's state across the await (the future is moved into a box on every request).
         let (method, url, headers, body, _extensions, options) = request.into_parts();
         let policy = options.redirect();
         let pending = self.start(method, url, headers, body);
-        let (result, redirect_chain) = redirects::record(policy, pending).await;
+        let (result, redirect_chain) = redirects::record(policy, false, pending).await;
         into_response(result, redirect_chain)
     }
+}
+
+/// Whether `request` carries a [sensitive header](crate::RequestOptions::sensitive_headers)
+/// and may be redirected: reqwest would keep that header at an origin change.
+fn guards_credentials(request: &Request) -> bool {
+    let sensitive = request.options().sensitive_headers();
+    !sensitive.is_empty()
+        && request.options().redirect() != RedirectPolicy::None
+        && carries_any(request.headers(), sensitive)
+}
+
+fn carries_any(headers: &http::HeaderMap, names: &[http::HeaderName]) -> bool {
+    names.iter().any(|name| headers.contains_key(name))
 }
 
 impl ReqwestTransport {
@@ -192,12 +205,15 @@ impl ReqwestTransport {
         self.client.execute(outgoing)
     }
 
-    /// Sends a request whose body is a replayable stream (a file, a form, a body watched for
-    /// progress). reqwest follows a 307/308 only with an in-memory body, so those redirects
-    /// are followed here, re-sending the body.
-    async fn send_replaying_redirects(&self, request: Request) -> Result<Response> {
-        let (method, mut url, mut headers, mut body, _extensions, options) = request.into_parts();
+    /// Sends a request whose redirects reqwest cannot follow alone: one whose body is a
+    /// replayable stream (a file, a form, a body watched for progress; reqwest re-sends only
+    /// in-memory bodies on a 307/308), or one carrying sensitive headers (reqwest would keep
+    /// them at an origin change, so it stops there). Those redirects are followed here.
+    async fn send_following_redirects(&self, request: Request) -> Result<Response> {
+        let (mut method, mut url, mut headers, mut body, _extensions, options) =
+            request.into_parts();
         let policy = options.redirect();
+        let sensitive = options.sensitive_headers();
         let mut chain: Vec<Url> = Vec::new();
         loop {
             let replay = body.try_clone();
@@ -207,24 +223,36 @@ impl ReqwestTransport {
                 }
                 RedirectPolicy::None => RedirectPolicy::None,
             };
+            let guard = carries_any(&headers, sensitive);
             let pending = self.start(method.clone(), url.clone(), headers.clone(), body);
-            let (result, redirect_chain) = redirects::record(remaining, pending).await;
+            let (result, redirect_chain) = redirects::record(remaining, guard, pending).await;
             let mut response = into_response(result, redirect_chain)?;
             chain.extend_from_slice(response.redirects());
-            let next = match (replay, policy) {
-                (Some(replay), RedirectPolicy::Limited(max)) => {
-                    redirects::replayed(&response, max, &chain)?.map(|next| (next, replay))
+            let hop = match policy {
+                RedirectPolicy::Limited(max) => {
+                    redirects::next_hop(&response, &method, max, &chain)?
                 }
+                RedirectPolicy::None => None,
+            };
+            let next_body = match (&hop, replay) {
+                (Some(hop), Some(replay)) if hop.keeps_body => Some(replay),
+                (Some(hop), _) if !hop.keeps_body => Some(Body::empty()),
+                // No hop, or a 307/308 whose body cannot be sent again: as reqwest does,
+                // the redirect is the answer.
                 _ => None,
             };
-            let Some((next, replay)) = next else {
+            let (Some(hop), Some(next_body)) = (hop, next_body) else {
                 response.set_redirects(chain);
                 return Ok(response);
             };
             chain.push(response.url().clone());
-            redirects::strip_credentials(&mut headers, &url, &next);
-            url = next;
-            body = replay;
+            if !hop.keeps_body {
+                redirects::strip_body_headers(&mut headers);
+            }
+            redirects::strip_credentials(&mut headers, sensitive, &url, &hop.url);
+            url = hop.url;
+            method = hop.method;
+            body = next_body;
         }
     }
 }

@@ -8,16 +8,22 @@
 //!
 //! reqwest re-sends a body on a 307/308 only when it is in memory. courier's replayable
 //! streams (files, multipart forms, bodies watched for progress or timeouts) are re-sent by
-//! the transport itself: [`replayed`] decides, [`strip_credentials`] drops credentials at an
-//! origin change as reqwest does.
+//! the transport itself. reqwest also drops only its own list of credentials
+//! (`Authorization`, `Cookie`, `Proxy-Authorization`) at an origin change, so a request
+//! carrying [sensitive headers](crate::RequestOptions::sensitive_headers) has reqwest stop
+//! there and the transport follows that hop itself. [`next_hop`] decides where a redirect
+//! leads and how (reqwest's rules), [`strip_credentials`] drops the credentials.
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use http::header::{AUTHORIZATION, COOKIE, LOCATION, PROXY_AUTHORIZATION, WWW_AUTHENTICATE};
-use http::{HeaderMap, StatusCode};
+use http::header::{
+    AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, COOKIE, HeaderName, LOCATION,
+    PROXY_AUTHORIZATION, TRANSFER_ENCODING, WWW_AUTHENTICATE,
+};
+use http::{HeaderMap, Method, StatusCode};
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -34,6 +40,8 @@ enum Active {
     Request {
         policy: RedirectPolicy,
         redirected: bool,
+        /// Stop (return the 3xx) at a redirect to another origin, for the transport to follow.
+        stop_at_origin_change: bool,
     },
 }
 
@@ -57,9 +65,17 @@ pub(super) fn policy() -> reqwest::redirect::Policy {
         } => attempt.stop(),
         Active::Request {
             policy: RedirectPolicy::Limited(max),
+            stop_at_origin_change,
             ..
         } => {
             let previous = attempt.previous();
+            if stop_at_origin_change
+                && previous
+                    .last()
+                    .is_some_and(|from| !same_origin(from, attempt.url()))
+            {
+                return attempt.stop();
+            }
             if previous.len() > max {
                 let count = previous.len();
                 return attempt.error(TooManyRedirects(count));
@@ -71,6 +87,7 @@ pub(super) fn policy() -> reqwest::redirect::Policy {
             ACTIVE.set(Active::Request {
                 policy: RedirectPolicy::Limited(max),
                 redirected: true,
+                stop_at_origin_change,
             });
             attempt.follow()
         }
@@ -86,11 +103,18 @@ pub(super) fn policy() -> reqwest::redirect::Policy {
     })
 }
 
-/// Runs `send` with `policy` and returns its result and the URLs redirected from.
-pub(super) fn record<F: Future>(policy: RedirectPolicy, send: F) -> Recorded<F> {
+/// Runs `send` with `policy` and returns its result and the URLs redirected from. With
+/// `stop_at_origin_change`, a redirect to another origin is not followed: its 3xx is the
+/// result.
+pub(super) fn record<F: Future>(
+    policy: RedirectPolicy,
+    stop_at_origin_change: bool,
+    send: F,
+) -> Recorded<F> {
     Recorded {
         send,
         policy,
+        stop_at_origin_change,
         chain: Vec::new(),
     }
 }
@@ -101,6 +125,7 @@ pin_project_lite::pin_project! {
         #[pin]
         send: F,
         policy: RedirectPolicy,
+        stop_at_origin_change: bool,
         chain: Vec<Url>,
     }
 }
@@ -113,6 +138,7 @@ impl<F: Future> Future for Recorded<F> {
         let restore = Restore(ACTIVE.replace(Active::Request {
             policy: *this.policy,
             redirected: false,
+            stop_at_origin_change: *this.stop_at_origin_change,
         }));
         let poll = this.send.poll(cx);
         if let Active::Request {
@@ -135,16 +161,31 @@ impl Drop for Restore {
     }
 }
 
-/// Where a 307/308 that reqwest returned (because it could not re-send a streamed body)
-/// leads, when it should be followed: `None` for any other response. `chain` holds the URLs
+/// A redirect the transport follows itself: where to, with which method, and whether the
+/// body goes along.
+pub(super) struct Hop {
+    pub(super) url: Url,
+    pub(super) method: Method,
+    /// 307/308: the same method and body. 301/302/303: no body (and `GET` unless the
+    /// method was `GET` or `HEAD`), as reqwest does for the redirects it follows.
+    pub(super) keeps_body: bool,
+}
+
+/// Where a redirect that reqwest returned instead of following (a 307/308 with a streamed
+/// body, or any redirect to another origin under [`record`]'s `stop_at_origin_change`)
+/// leads: `None` for a response that is not a redirect to follow. `chain` holds the URLs
 /// redirected from so far; one more than `max` is an [`ErrorKind::Redirect`] error.
-pub(super) fn replayed(response: &Response, max: usize, chain: &[Url]) -> Result<Option<Url>> {
-    if !matches!(
-        response.status(),
-        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT
-    ) {
-        return Ok(None);
-    }
+pub(super) fn next_hop(
+    response: &Response,
+    method: &Method,
+    max: usize,
+    chain: &[Url],
+) -> Result<Option<Hop>> {
+    let keeps_body = match response.status() {
+        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => true,
+        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER => false,
+        _ => return Ok(None),
+    };
     let Some(location) = response.headers().get(LOCATION) else {
         return Ok(None);
     };
@@ -154,26 +195,59 @@ pub(super) fn replayed(response: &Response, max: usize, chain: &[Url]) -> Result
             .with_url(response.url())
     };
     let location = location.to_str().map_err(|_| invalid())?;
-    let next = response.url().join(location).map_err(|_| invalid())?;
+    let url = response.url().join(location).map_err(|_| invalid())?;
     if chain.len() + 1 > max {
         return Err(
             Error::with_source(ErrorKind::Redirect, TooManyRedirects(chain.len() + 1))
                 .with_url(response.url()),
         );
     }
-    Ok(Some(next))
+    let method = if keeps_body || *method == Method::GET || *method == Method::HEAD {
+        method.clone()
+    } else {
+        Method::GET
+    };
+    Ok(Some(Hop {
+        url,
+        method,
+        keeps_body,
+    }))
 }
 
-/// Removes credentials before a redirect to another origin, as reqwest does for the
-/// redirects it follows.
-pub(super) fn strip_credentials(headers: &mut HeaderMap, from: &Url, to: &Url) {
-    let same_origin = from.scheme() == to.scheme()
+/// Whether `from` and `to` share scheme, host and port.
+fn same_origin(from: &Url, to: &Url) -> bool {
+    from.scheme() == to.scheme()
         && from.host_str() == to.host_str()
-        && from.port_or_known_default() == to.port_or_known_default();
-    if !same_origin {
+        && from.port_or_known_default() == to.port_or_known_default()
+}
+
+/// Removes credentials before a redirect to another origin: reqwest's list (for the
+/// redirects it follows) and the request's `sensitive` headers.
+pub(super) fn strip_credentials(
+    headers: &mut HeaderMap,
+    sensitive: &[HeaderName],
+    from: &Url,
+    to: &Url,
+) {
+    if !same_origin(from, to) {
         for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE] {
             headers.remove(name);
         }
+        for name in sensitive {
+            headers.remove(name);
+        }
+    }
+}
+
+/// Removes what described a body that a 301/302/303 leaves behind, as reqwest does.
+pub(super) fn strip_body_headers(headers: &mut HeaderMap) {
+    for name in [
+        TRANSFER_ENCODING,
+        CONTENT_ENCODING,
+        CONTENT_TYPE,
+        CONTENT_LENGTH,
+    ] {
+        headers.remove(name);
     }
 }
 
