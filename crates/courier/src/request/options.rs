@@ -105,8 +105,9 @@ pub struct RequestOptions {
     validate_status: ValidateStatus,
     redirect: RedirectPolicy,
     /// Headers removed before a redirect to another origin, besides the ones reqwest
-    /// removes. Shared: the options are copied for every request.
-    sensitive_headers: Option<Arc<[HeaderName]>>,
+    /// removes. Shared, as the options are copied for every request, and one word wide
+    /// (a `Vec` behind the `Arc`), as they are part of every request.
+    sensitive_headers: Option<Arc<Vec<HeaderName>>>,
     /// When the whole call must be over: set once by the client from `timeout`, so retries
     /// and the body share one deadline.
     deadline: Option<tokio::time::Instant>,
@@ -282,7 +283,10 @@ impl RequestOptions {
     /// assert_eq!(options.sensitive_headers()[0], "x-tenant-key");
     /// ```
     pub fn sensitive_headers(&self) -> &[HeaderName] {
-        self.sensitive_headers.as_deref().unwrap_or_default()
+        self.sensitive_headers
+            .as_deref()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
     }
 
     /// Adds `name` to the [`sensitive_headers`](Self::sensitive_headers) (once).
@@ -297,7 +301,7 @@ impl RequestOptions {
         if !self.sensitive_headers().contains(&name) {
             let mut names = self.sensitive_headers().to_vec();
             names.push(name);
-            self.sensitive_headers = Some(names.into());
+            self.sensitive_headers = Some(Arc::new(names));
         }
         self
     }

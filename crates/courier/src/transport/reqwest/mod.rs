@@ -172,7 +172,7 @@ impl Transport for ReqwestTransport {
         let (method, url, headers, body, _extensions, options) = request.into_parts();
         let policy = options.redirect();
         let pending = self.start(method, url, headers, body);
-        let (result, redirect_chain) = redirects::record(policy, false, pending).await;
+        let (result, redirect_chain) = redirects::record::<redirects::Follow, _>(policy, pending).await;
         into_response(result, redirect_chain)
     }
 }
@@ -223,9 +223,12 @@ impl ReqwestTransport {
                 }
                 RedirectPolicy::None => RedirectPolicy::None,
             };
-            let guard = carries_any(&headers, sensitive);
             let pending = self.start(method.clone(), url.clone(), headers.clone(), body);
-            let (result, redirect_chain) = redirects::record(remaining, guard, pending).await;
+            let (result, redirect_chain) = if carries_any(&headers, sensitive) {
+                redirects::record::<redirects::Stop, _>(remaining, pending).await
+            } else {
+                redirects::record::<redirects::Follow, _>(remaining, pending).await
+            };
             let mut response = into_response(result, redirect_chain)?;
             chain.extend_from_slice(response.redirects());
             let hop = match policy {

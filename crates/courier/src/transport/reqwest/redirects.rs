@@ -16,6 +16,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -103,34 +104,53 @@ pub(super) fn policy() -> reqwest::redirect::Policy {
     })
 }
 
-/// Runs `send` with `policy` and returns its result and the URLs redirected from. With
-/// `stop_at_origin_change`, a redirect to another origin is not followed: its 3xx is the
-/// result.
-pub(super) fn record<F: Future>(
+/// What [`record`] does at a redirect to another origin: a type rather than a field, so the
+/// future of every common request stays as small as it was.
+pub(super) trait OriginChange {
+    /// Whether reqwest stops there (returns the 3xx) for the transport to follow.
+    const STOP: bool;
+}
+
+/// reqwest follows redirects to another origin (removing its own list of credentials).
+pub(super) struct Follow;
+
+/// reqwest stops at a redirect to another origin: the request carries sensitive headers.
+pub(super) struct Stop;
+
+impl OriginChange for Follow {
+    const STOP: bool = false;
+}
+
+impl OriginChange for Stop {
+    const STOP: bool = true;
+}
+
+/// Runs `send` with `policy` and returns its result and the URLs redirected from; `R` says
+/// what happens at a redirect to another origin.
+pub(super) fn record<R: OriginChange, F: Future>(
     policy: RedirectPolicy,
-    stop_at_origin_change: bool,
     send: F,
-) -> Recorded<F> {
+) -> Recorded<F, R> {
     Recorded {
         send,
         policy,
-        stop_at_origin_change,
         chain: Vec::new(),
+        rule: PhantomData,
     }
 }
 
 pin_project_lite::pin_project! {
     /// The future of [`record`]: polls `send` with the request's policy in [`ACTIVE`].
-    pub(super) struct Recorded<F> {
+    pub(super) struct Recorded<F, R> {
         #[pin]
         send: F,
         policy: RedirectPolicy,
-        stop_at_origin_change: bool,
         chain: Vec<Url>,
+        rule: PhantomData<R>,
     }
 }
 
-impl<F: Future> Future for Recorded<F> {
+impl<F: Future, R: OriginChange> Future for Recorded<F, R> {
     type Output = (F::Output, Vec<Url>);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -138,7 +158,7 @@ impl<F: Future> Future for Recorded<F> {
         let restore = Restore(ACTIVE.replace(Active::Request {
             policy: *this.policy,
             redirected: false,
-            stop_at_origin_change: *this.stop_at_origin_change,
+            stop_at_origin_change: R::STOP,
         }));
         let poll = this.send.poll(cx);
         if let Active::Request {
