@@ -172,7 +172,8 @@ impl Transport for ReqwestTransport {
         let (method, url, headers, body, _extensions, options) = request.into_parts();
         let policy = options.redirect();
         let pending = self.start(method, url, headers, body);
-        let (result, redirect_chain) = redirects::record::<redirects::Follow, _>(policy, pending).await;
+        let (result, redirect_chain) =
+            redirects::record::<redirects::Follow, _>(policy, pending).await;
         into_response(result, redirect_chain)
     }
 }
