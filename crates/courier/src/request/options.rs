@@ -275,7 +275,9 @@ impl RequestOptions {
     /// are. Headers given to the builders under names that look like credentials
     /// (`X-Api-Key`, `X-Auth-Token`, … see [`is_secret_header`](crate::redact::is_secret_header))
     /// are added by themselves, and so is the [`AuthInterceptor`](crate::AuthInterceptor)'s
-    /// header; an interceptor that puts a credential in another header adds it here.
+    /// header. Headers written straight into [`Request::headers_mut`](crate::Request::headers_mut)
+    /// are not looked at (that would cost every request a scan of its headers): an
+    /// interceptor that adds a credential there adds its name here too.
     ///
     /// ```
     /// let mut options = courier::RequestOptions::default();

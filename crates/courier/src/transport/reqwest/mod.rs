@@ -209,7 +209,8 @@ impl ReqwestTransport {
     /// Sends a request whose redirects reqwest cannot follow alone: one whose body is a
     /// replayable stream (a file, a form, a body watched for progress; reqwest re-sends only
     /// in-memory bodies on a 307/308), or one carrying sensitive headers (reqwest would keep
-    /// them at an origin change, so it stops there). Those redirects are followed here.
+    /// them at an origin change, so it stops at every redirect). Those redirects are followed
+    /// here.
     async fn send_following_redirects(&self, request: Request) -> Result<Response> {
         let (mut method, mut url, mut headers, mut body, _extensions, options) =
             request.into_parts();

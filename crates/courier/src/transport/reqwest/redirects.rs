@@ -11,7 +11,7 @@
 //! the transport itself. reqwest also drops only its own list of credentials
 //! (`Authorization`, `Cookie`, `Proxy-Authorization`) at an origin change, so a request
 //! carrying [sensitive headers](crate::RequestOptions::sensitive_headers) has reqwest stop
-//! there and the transport follows that hop itself. [`next_hop`] decides where a redirect
+//! at every redirect and the transport follows each hop itself. [`next_hop`] decides where a redirect
 //! leads and how (reqwest's rules), [`strip_credentials`] drops the credentials.
 
 use std::cell::{Cell, RefCell};
@@ -41,7 +41,8 @@ enum Active {
     Request {
         policy: RedirectPolicy,
         redirected: bool,
-        /// Stop (return the 3xx) at a redirect to another origin, for the transport to follow.
+        /// Stop (return the 3xx) at every redirect, for the transport to follow: the request
+        /// carries sensitive headers to remove at an origin change.
         stop_at_origin_change: bool,
     },
 }
@@ -69,14 +70,13 @@ pub(super) fn policy() -> reqwest::redirect::Policy {
             stop_at_origin_change,
             ..
         } => {
-            let previous = attempt.previous();
-            if stop_at_origin_change
-                && previous
-                    .last()
-                    .is_some_and(|from| !same_origin(from, attempt.url()))
-            {
+            if stop_at_origin_change {
+                // The transport follows every hop itself: only it knows the method, body and
+                // headers after each one (reqwest does not say how a 303 it followed changed
+                // them), and it removes the credentials at the origin change.
                 return attempt.stop();
             }
+            let previous = attempt.previous();
             if previous.len() > max {
                 let count = previous.len();
                 return attempt.error(TooManyRedirects(count));
@@ -107,14 +107,16 @@ pub(super) fn policy() -> reqwest::redirect::Policy {
 /// What [`record`] does at a redirect to another origin: a type rather than a field, so the
 /// future of every common request stays as small as it was.
 pub(super) trait OriginChange {
-    /// Whether reqwest stops there (returns the 3xx) for the transport to follow.
+    /// Whether reqwest stops at every redirect (returns the 3xx) for the transport to
+    /// follow, so the transport sees each origin change.
     const STOP: bool;
 }
 
 /// reqwest follows redirects to another origin (removing its own list of credentials).
 pub(super) struct Follow;
 
-/// reqwest stops at a redirect to another origin: the request carries sensitive headers.
+/// reqwest stops at every redirect and the transport follows it: the request carries
+/// sensitive headers, to remove at an origin change.
 pub(super) struct Stop;
 
 impl OriginChange for Follow {
