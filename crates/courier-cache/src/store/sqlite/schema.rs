@@ -126,7 +126,18 @@ fn inspect(conn: &Connection) -> Result<Found, StoreError> {
 ///
 /// Returns whether the file is still empty (the caller may then set creation-time pragmas).
 pub(super) fn check(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
-    match inspect(conn).map_err(|err| not_a_database(path, err))? {
+    // One read transaction, so the three reads see one state of the file: read one by one,
+    // another process creating the schema meanwhile could be seen half done (no mark yet,
+    // but tables), which looks like another application's database.
+    let found = conn
+        .unchecked_transaction()
+        .doing("reading the database header")
+        .and_then(|snapshot| {
+            let found = inspect(&snapshot)?;
+            snapshot.commit().doing("reading the database header")?;
+            Ok(found)
+        });
+    match found.map_err(|err| not_a_database(path, err))? {
         Found::Empty => Ok(true),
         Found::Cache { version } => check_version(version, path).map(|()| false),
         Found::Foreign => Err(StoreError::new(
