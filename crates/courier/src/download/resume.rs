@@ -121,15 +121,29 @@ pub(super) enum Decision {
     Unusable,
 }
 
-/// Whether a range answer names a strong entity tag other than the one the partial file was
-/// written from. If-Range already guards this; a server that ignored it is caught here, for
-/// a `206` (whose bytes would be appended to another version) as for a `416` (which would
-/// accept the other version's bytes as the complete file).
+/// Whether a range answer names another version than the one the partial file was written
+/// from: another strong entity tag, or (for a partial file known by its date) another
+/// `Last-Modified`. Validators are compared like with like; an answer without the partial
+/// file's kind of validator is taken as the same version. If-Range already guards this; a
+/// server that ignored it is caught here, for a `206` (whose bytes would be appended to
+/// another version) as for a `416` (which would accept the other version's bytes as the
+/// complete file).
 fn changed(validator: Option<&Validator>, headers: &HeaderMap) -> bool {
-    matches!(
-        (validator, Validator::from_headers(headers)),
-        (Some(Validator::ETag(ours)), Some(Validator::ETag(theirs))) if *ours != theirs
-    )
+    let text = |name| {
+        headers
+            .get(name)
+            .and_then(|value: &HeaderValue| value.to_str().ok())
+            .map(str::trim)
+    };
+    match validator {
+        Some(Validator::ETag(ours)) => text(ETAG)
+            .filter(|theirs| !theirs.starts_with("W/"))
+            .is_some_and(|theirs| theirs != ours),
+        Some(Validator::LastModified(ours)) => {
+            text(LAST_MODIFIED).is_some_and(|theirs| theirs != ours)
+        }
+        None => false,
+    }
 }
 
 /// Decides how the response continues a download that has `offset` bytes on disk, whose
@@ -284,6 +298,42 @@ mod tests {
         );
         assert_eq!(
             decide(StatusCode::PARTIAL_CONTENT, &HeaderMap::new(), 40, None),
+            Decision::Restart
+        );
+    }
+
+    #[test]
+    fn a_206_for_another_last_modified_date_restarts_and_the_same_date_appends() {
+        let ours = Validator::LastModified("Mon, 02 Nov 2026 10:00:00 GMT".to_owned());
+        let newer = headers(&[
+            ("content-range", "bytes 40-99/100"),
+            ("last-modified", "Tue, 03 Nov 2026 10:00:00 GMT"),
+        ]);
+        assert_eq!(
+            decide(StatusCode::PARTIAL_CONTENT, &newer, 40, Some(&ours)),
+            Decision::Restart
+        );
+        let same = headers(&[
+            ("content-range", "bytes 40-99/100"),
+            ("last-modified", "Mon, 02 Nov 2026 10:00:00 GMT"),
+            // An entity tag the partial file was not known by does not count against it.
+            ("etag", "\"new-to-us\""),
+        ]);
+        assert_eq!(
+            decide(StatusCode::PARTIAL_CONTENT, &same, 40, Some(&ours)),
+            Decision::Append { total: Some(100) }
+        );
+        let newer_416 = headers(&[
+            ("content-range", "bytes */100"),
+            ("last-modified", "Tue, 03 Nov 2026 10:00:00 GMT"),
+        ]);
+        assert_eq!(
+            decide(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                &newer_416,
+                100,
+                Some(&ours)
+            ),
             Decision::Restart
         );
     }
