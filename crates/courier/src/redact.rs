@@ -119,7 +119,8 @@ pub(crate) fn is_credential_kept_on_redirect(name: &HeaderName) -> bool {
 
 /// A copy of `url` that is safe to show: the password is removed and the values of secret
 /// query parameters are replaced by `REDACTED`, in the query and in a fragment of
-/// `name=value` pairs (where OAuth's implicit flow puts `access_token`).
+/// `name=value` pairs (where OAuth's implicit flow puts `access_token`). A URL without an
+/// authority (`mailto:…`, or `user:password@host` typed without `//`) shows its scheme only.
 ///
 /// ```
 /// let url = url::Url::parse("https://me:pw@api.example/x?token=abc&page=2")?;
@@ -144,6 +145,13 @@ pub fn redact_url(url: &Url) -> Url {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn redact_url_with(url: &Url, extra: &[String]) -> Url {
+    if url.cannot_be_a_base() {
+        // No authority, path or query to tell apart (`admin:pw@host` parses as the scheme
+        // `admin` and an opaque rest): the scheme is all that is safe to show.
+        if let Ok(scheme_only) = Url::parse(&format!("{}:{REDACTED}", url.scheme())) {
+            return scheme_only;
+        }
+    }
     let mut shown = url.clone();
     if shown.password().is_some() {
         let _cannot_fail_on_http_urls = shown.set_password(None);
@@ -387,6 +395,15 @@ mod tests {
             let shown = redact_url(&url);
             proptest::prop_assert!(!shown.as_str().contains(&value));
         }
+    }
+
+    #[test]
+    fn an_opaque_url_shows_its_scheme_only() {
+        // A base-relative `user:password@host` typed without `//` parses this way.
+        let url = Url::parse("admin:pw@api.example/x").unwrap();
+        assert_eq!(redact_url(&url).as_str(), "admin:REDACTED");
+        let mail = Url::parse("mailto:someone@example.com?subject=token").unwrap();
+        assert_eq!(redact_url(&mail).as_str(), "mailto:REDACTED");
     }
 
     #[test]
