@@ -12,8 +12,12 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use sha2::{Digest, Sha256};
 
+use super::blocking::{BlockingAdapter, BlockingStore, on_pool};
 use super::lru::Lru;
-use super::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, StoreErrorKind};
+// For the docs' links: the store is a `CacheStore` through its adapter.
+#[cfg(doc)]
+use super::CacheStore;
+use super::{BoxFuture, CleanFilter, MatchFilter, StoreError, StoreErrorKind};
 use crate::cipher::CacheCipher;
 use crate::entry::encoding::{self, BodyDigest};
 use crate::entry::{CacheEntry, EntryMetadata, Priority};
@@ -88,7 +92,11 @@ const TEMP_EXT: &str = "tmp";
 /// ```
 #[derive(Clone)]
 pub struct FileStore {
-    inner: Arc<Inner>,
+    inner: BlockingAdapter<Inner>,
+}
+
+super::forward_store! {
+    impl [] for FileStore => |store| store.inner;
 }
 
 struct Inner {
@@ -237,7 +245,7 @@ impl FileStoreBuilder {
     /// ```
     pub fn build(self) -> FileStore {
         FileStore {
-            inner: Arc::new(Inner {
+            inner: BlockingAdapter::new(Inner {
                 dir: self.dir,
                 max_bytes: self.max_bytes,
                 max_entry_bytes: self.max_entry_bytes.min(self.max_bytes),
@@ -342,39 +350,9 @@ impl FileStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn total_bytes(&self) -> Result<u64, StoreError> {
-        self.ensure_loaded().await?;
+        self.inner.ready().await?;
         Ok(self.inner.index().total_bytes)
     }
-
-    async fn ensure_loaded(&self) -> Result<(), StoreError> {
-        if self.inner.closed.load(Ordering::Acquire) {
-            return Err(StoreError::closed());
-        }
-        let inner = Arc::clone(&self.inner);
-        self.inner
-            .loaded
-            .get_or_try_init(|| async move { blocking(move || inner.load()).await })
-            .await
-            .map(|_| ())
-    }
-
-    /// Runs `op` on the blocking pool once the index is loaded.
-    async fn run<T: Send + 'static>(
-        &self,
-        op: impl FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        self.ensure_loaded().await?;
-        let inner = Arc::clone(&self.inner);
-        blocking(move || op(&inner)).await
-    }
-}
-
-async fn blocking<T: Send + 'static>(
-    op: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(op).await.map_err(|err| {
-        StoreError::with_source(StoreErrorKind::Backend, "file store task failed", err)
-    })?
 }
 
 /// The file stem of `key`: 64 lowercase hex digits of its SHA-256.
@@ -547,76 +525,6 @@ impl Inner {
         Ok(Some(CacheEntry::new(metadata, Bytes::from(body))))
     }
 
-    fn write_entry(&self, entry: CacheEntry) -> Result<(), StoreError> {
-        self.check_open()?;
-        let CacheEntry {
-            mut metadata, body, ..
-        } = entry;
-        metadata.body_len = body.len() as u64;
-        let stem = file_stem(&metadata.key);
-        if body.len() as u64 > self.max_entry_bytes {
-            let _guard = self.stripe(&stem);
-            self.discard(&stem)?;
-            return Ok(());
-        }
-        let stored_body: Bytes = match &self.cipher {
-            Some(_) => Bytes::from(self.seal(BODY_EXT, &stem, body.to_vec())?),
-            None => body,
-        };
-        let digest = BodyDigest::of(&stored_body);
-        let meta_bytes = self.seal_meta(&stem, &metadata, digest)?;
-        let size = meta_bytes.len() as u64 + digest.len();
-        {
-            let _guard = self.stripe(&stem);
-            if size > self.max_entry_bytes {
-                self.discard(&stem)?;
-                return Ok(());
-            }
-            // Body first: until the metadata is renamed in, the old metadata names the old
-            // body's digest, so the pair reads as a miss rather than a mixed entry.
-            self.write_atomic(&self.path(&stem, BODY_EXT), &stored_body)?;
-            self.write_atomic(&self.path(&stem, META_EXT), &meta_bytes)?;
-            self.index()
-                .insert(stem.clone(), IndexEntry::new(&metadata, size));
-        }
-        self.evict(Some(&stem))
-    }
-
-    fn update_entry(&self, mut metadata: EntryMetadata) -> Result<bool, StoreError> {
-        self.check_open()?;
-        let stem = file_stem(&metadata.key);
-        {
-            let _guard = self.stripe(&stem);
-            let meta_path = self.path(&stem, META_EXT);
-            let Some(old_bytes) = read_file(&meta_path)? else {
-                self.index().remove(&stem);
-                return Ok(false);
-            };
-            let Some((old, digest)) = self.open_meta(&stem, &old_bytes) else {
-                self.discard(&stem)?;
-                return Ok(false);
-            };
-            if old.key != metadata.key {
-                return Ok(false);
-            }
-            metadata.body_len = old.body_len;
-            let meta_bytes = self.seal_meta(&stem, &metadata, digest)?;
-            self.write_atomic(&meta_path, &meta_bytes)?;
-            let size = meta_bytes.len() as u64 + digest.len();
-            self.index()
-                .insert(stem.clone(), IndexEntry::new(&metadata, size));
-        }
-        self.evict(Some(&stem))?;
-        Ok(true)
-    }
-
-    fn delete_entry(&self, key: &str) -> Result<bool, StoreError> {
-        self.check_open()?;
-        let stem = file_stem(key);
-        let _guard = self.stripe(&stem);
-        self.discard(&stem)
-    }
-
     /// Deletes the indexed entries `select` picks; returns how many.
     fn delete_where(
         &self,
@@ -638,29 +546,6 @@ impl Inner {
             }
         }
         Ok(removed)
-    }
-
-    fn read_matching(
-        &self,
-        filter: &MatchFilter,
-        now: SystemTime,
-    ) -> Result<Vec<CacheEntry>, StoreError> {
-        self.check_open()?;
-        let keys: Vec<String> = self
-            .index()
-            .entries
-            .iter()
-            .map(|(_, entry)| entry)
-            .filter(|entry| !entry.is_expired(now) && filter.matches(&entry.url))
-            .map(|entry| entry.key.clone())
-            .collect();
-        let mut found = Vec::with_capacity(keys.len());
-        for key in keys {
-            if let Some(entry) = self.read_entry(&key, now)? {
-                found.push(entry);
-            }
-        }
-        Ok(found)
     }
 
     /// Deletes least recently used entries (never `keep`) until the total fits the cap.
@@ -753,76 +638,143 @@ impl Inner {
     }
 }
 
-impl CacheStore for FileStore {
-    fn get<'a>(
-        &'a self,
-        key: &'a str,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Option<CacheEntry>, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner| inner.read_entry(&key, now)))
+impl BlockingStore for Inner {
+    type Handle = ();
+    type Error = StoreError;
+    const TASK_FAILED: &'static str = "file store task failed";
+    const EXISTS_IN_MEMORY: bool = true;
+
+    /// Loads the index on the first operation.
+    async fn ready(self: &Arc<Self>) -> Result<(), StoreError> {
+        self.check_open()?;
+        let inner = Arc::clone(self);
+        self.loaded
+            .get_or_try_init(
+                || async move { on_pool(Self::TASK_FAILED, move || inner.load()).await },
+            )
+            .await
+            .map(|_| ())
     }
 
-    fn set(&self, entry: CacheEntry) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(self.run(move |inner| inner.write_entry(entry)))
+    fn get(&self, _: &(), key: &str, now: SystemTime) -> Result<Option<CacheEntry>, StoreError> {
+        self.read_entry(key, now)
     }
 
-    fn update_metadata(&self, metadata: EntryMetadata) -> BoxFuture<'_, Result<bool, StoreError>> {
-        Box::pin(self.run(move |inner| inner.update_entry(metadata)))
+    fn set(&self, _: &(), entry: CacheEntry) -> Result<(), StoreError> {
+        self.check_open()?;
+        let CacheEntry {
+            mut metadata, body, ..
+        } = entry;
+        metadata.body_len = body.len() as u64;
+        let stem = file_stem(&metadata.key);
+        if body.len() as u64 > self.max_entry_bytes {
+            let _guard = self.stripe(&stem);
+            self.discard(&stem)?;
+            return Ok(());
+        }
+        let stored_body: Bytes = match &self.cipher {
+            Some(_) => Bytes::from(self.seal(BODY_EXT, &stem, body.to_vec())?),
+            None => body,
+        };
+        let digest = BodyDigest::of(&stored_body);
+        let meta_bytes = self.seal_meta(&stem, &metadata, digest)?;
+        let size = meta_bytes.len() as u64 + digest.len();
+        {
+            let _guard = self.stripe(&stem);
+            if size > self.max_entry_bytes {
+                self.discard(&stem)?;
+                return Ok(());
+            }
+            // Body first: until the metadata is renamed in, the old metadata names the old
+            // body's digest, so the pair reads as a miss rather than a mixed entry.
+            self.write_atomic(&self.path(&stem, BODY_EXT), &stored_body)?;
+            self.write_atomic(&self.path(&stem, META_EXT), &meta_bytes)?;
+            self.index()
+                .insert(stem.clone(), IndexEntry::new(&metadata, size));
+        }
+        self.evict(Some(&stem))
     }
 
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner| inner.delete_entry(&key)))
+    fn update_metadata(&self, _: &(), mut metadata: EntryMetadata) -> Result<bool, StoreError> {
+        self.check_open()?;
+        let stem = file_stem(&metadata.key);
+        {
+            let _guard = self.stripe(&stem);
+            let meta_path = self.path(&stem, META_EXT);
+            let Some(old_bytes) = read_file(&meta_path)? else {
+                self.index().remove(&stem);
+                return Ok(false);
+            };
+            let Some((old, digest)) = self.open_meta(&stem, &old_bytes) else {
+                self.discard(&stem)?;
+                return Ok(false);
+            };
+            if old.key != metadata.key {
+                return Ok(false);
+            }
+            metadata.body_len = old.body_len;
+            let meta_bytes = self.seal_meta(&stem, &metadata, digest)?;
+            self.write_atomic(&meta_path, &meta_bytes)?;
+            let size = meta_bytes.len() as u64 + digest.len();
+            self.index()
+                .insert(stem.clone(), IndexEntry::new(&metadata, size));
+        }
+        self.evict(Some(&stem))?;
+        Ok(true)
     }
 
-    fn exists<'a>(
-        &'a self,
-        key: &'a str,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move {
-            self.ensure_loaded().await?;
-            self.inner.check_open()?;
-            let stem = file_stem(key);
-            let index = self.inner.index();
-            Ok(index
-                .entries
-                .get(&stem)
-                .is_some_and(|entry| entry.key == key && !entry.is_expired(now)))
-        })
+    fn delete(&self, _: &(), key: &str) -> Result<bool, StoreError> {
+        self.check_open()?;
+        let stem = file_stem(key);
+        let _guard = self.stripe(&stem);
+        self.discard(&stem)
     }
 
-    fn clean(
+    fn exists(&self, _: &(), key: &str, now: SystemTime) -> Result<bool, StoreError> {
+        self.check_open()?;
+        let stem = file_stem(key);
+        let index = self.index();
+        Ok(index
+            .entries
+            .get(&stem)
+            .is_some_and(|entry| entry.key == key && !entry.is_expired(now)))
+    }
+
+    fn clean(&self, _: &(), filter: CleanFilter, now: SystemTime) -> Result<usize, StoreError> {
+        self.delete_where(|entry| filter.selects_parts(entry.priority, entry.expires_at, now))
+    }
+
+    fn get_matching(
         &self,
-        filter: CleanFilter,
+        _: &(),
+        filter: &MatchFilter,
         now: SystemTime,
-    ) -> BoxFuture<'_, Result<usize, StoreError>> {
-        Box::pin(self.run(move |inner| {
-            inner.delete_where(|entry| filter.selects_parts(entry.priority, entry.expires_at, now))
-        }))
+    ) -> Result<Vec<CacheEntry>, StoreError> {
+        self.check_open()?;
+        let keys: Vec<String> = self
+            .index()
+            .entries
+            .iter()
+            .map(|(_, entry)| entry)
+            .filter(|entry| !entry.is_expired(now) && filter.matches(&entry.url))
+            .map(|entry| entry.key.clone())
+            .collect();
+        let mut found = Vec::with_capacity(keys.len());
+        for key in keys {
+            if let Some(entry) = self.read_entry(&key, now)? {
+                found.push(entry);
+            }
+        }
+        Ok(found)
     }
 
-    fn get_matching<'a>(
-        &'a self,
-        filter: &'a MatchFilter,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Vec<CacheEntry>, StoreError>> {
-        let filter = filter.clone();
-        Box::pin(self.run(move |inner| inner.read_matching(&filter, now)))
+    fn delete_matching(&self, _: &(), filter: &MatchFilter) -> Result<usize, StoreError> {
+        self.delete_where(|entry| filter.matches(&entry.url))
     }
 
-    fn delete_matching<'a>(
-        &'a self,
-        filter: &'a MatchFilter,
-    ) -> BoxFuture<'a, Result<usize, StoreError>> {
-        let filter = filter.clone();
-        Box::pin(self.run(move |inner| inner.delete_where(|entry| filter.matches(&entry.url))))
-    }
-
-    fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.inner.closed.store(true, Ordering::Release);
-        *self.inner.index() = Index::default();
+    fn close(self: &Arc<Self>) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.closed.store(true, Ordering::Release);
+        *self.index() = Index::default();
         Box::pin(std::future::ready(Ok(())))
     }
 }
@@ -831,6 +783,7 @@ impl CacheStore for FileStore {
 mod tests {
     use super::*;
     use crate::cipher::XChaCha20Poly1305Cipher;
+    use crate::store::CacheStore;
     use std::time::Duration;
 
     fn now() -> SystemTime {

@@ -51,6 +51,7 @@ use std::time::SystemTime;
 use crate::entry::{CacheEntry, EntryMetadata};
 
 mod backup;
+mod blocking;
 #[cfg(any(test, feature = "test-util"))]
 pub mod contract;
 mod encrypted;
@@ -173,46 +174,58 @@ pub trait CacheStore: Send + Sync {
     fn close(&self) -> BoxFuture<'_, Result<(), StoreError>>;
 }
 
-/// Implements `CacheStore` for a handle that dereferences to a store.
+/// Implements `CacheStore` for a handle by forwarding every call to the store that
+/// `$store` names in terms of `$this`, the handle.
 macro_rules! forward_store {
-    ($(impl [$($generics:tt)*] for $ty:ty;)*) => {$(
-        impl<$($generics)*> CacheStore for $ty {
-            fn get<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<Option<CacheEntry>, StoreError>> {
-                (**self).get(key, now)
+    ($(impl [$($generics:tt)*] for $ty:ty => |$this:ident| $store:expr;)*) => {$(
+        impl<$($generics)*> $crate::store::CacheStore for $ty {
+            fn get<'a>(&'a self, key: &'a str, now: ::std::time::SystemTime) -> $crate::store::BoxFuture<'a, Result<Option<$crate::entry::CacheEntry>, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::get(&$store, key, now)
             }
-            fn set(&self, entry: CacheEntry) -> BoxFuture<'_, Result<(), StoreError>> {
-                (**self).set(entry)
+            fn set(&self, entry: $crate::entry::CacheEntry) -> $crate::store::BoxFuture<'_, Result<(), $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::set(&$store, entry)
             }
-            fn update_metadata(&self, metadata: EntryMetadata) -> BoxFuture<'_, Result<bool, StoreError>> {
-                (**self).update_metadata(metadata)
+            fn update_metadata(&self, metadata: $crate::entry::EntryMetadata) -> $crate::store::BoxFuture<'_, Result<bool, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::update_metadata(&$store, metadata)
             }
-            fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-                (**self).delete(key)
+            fn delete<'a>(&'a self, key: &'a str) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::delete(&$store, key)
             }
-            fn exists<'a>(&'a self, key: &'a str, now: SystemTime) -> BoxFuture<'a, Result<bool, StoreError>> {
-                (**self).exists(key, now)
+            fn exists<'a>(&'a self, key: &'a str, now: ::std::time::SystemTime) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::exists(&$store, key, now)
             }
-            fn clean(&self, filter: CleanFilter, now: SystemTime) -> BoxFuture<'_, Result<usize, StoreError>> {
-                (**self).clean(filter, now)
+            fn clean(&self, filter: $crate::store::CleanFilter, now: ::std::time::SystemTime) -> $crate::store::BoxFuture<'_, Result<usize, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::clean(&$store, filter, now)
             }
-            fn get_matching<'a>(&'a self, filter: &'a MatchFilter, now: SystemTime) -> BoxFuture<'a, Result<Vec<CacheEntry>, StoreError>> {
-                (**self).get_matching(filter, now)
+            fn get_matching<'a>(&'a self, filter: &'a $crate::store::MatchFilter, now: ::std::time::SystemTime) -> $crate::store::BoxFuture<'a, Result<Vec<$crate::entry::CacheEntry>, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::get_matching(&$store, filter, now)
             }
-            fn delete_matching<'a>(&'a self, filter: &'a MatchFilter) -> BoxFuture<'a, Result<usize, StoreError>> {
-                (**self).delete_matching(filter)
+            fn delete_matching<'a>(&'a self, filter: &'a $crate::store::MatchFilter) -> $crate::store::BoxFuture<'a, Result<usize, $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::delete_matching(&$store, filter)
             }
-            fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-                (**self).close()
+            fn close(&self) -> $crate::store::BoxFuture<'_, Result<(), $crate::store::StoreError>> {
+                let $this = self;
+                $crate::store::CacheStore::close(&$store)
             }
         }
     )*};
 }
+// Used by the stores that wrap a `BlockingAdapter`.
+pub(crate) use forward_store;
 
 forward_store! {
-    impl [S: CacheStore + ?Sized] for Arc<S>;
-    impl [S: CacheStore + ?Sized] for Box<S>;
-    impl [S: CacheStore + ?Sized] for &S;
-    impl [] for Store;
+    impl [S: CacheStore + ?Sized] for Arc<S> => |this| **this;
+    impl [S: CacheStore + ?Sized] for Box<S> => |this| **this;
+    impl [S: CacheStore + ?Sized] for &S => |this| **this;
+    impl [] for Store => |this| **this;
 }
 
 #[cfg(test)]

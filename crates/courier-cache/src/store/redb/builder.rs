@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use redb::Database;
 
 use super::failure::Failure;
-use super::store::{RedbStore, blocking};
+use super::store::{Inner, RedbStore};
 use super::tables::Tables;
+use crate::store::blocking::{BlockingStore, on_pool};
 use crate::store::{StoreError, StoreErrorKind};
 
 /// Default total size cap: 512 MiB.
@@ -151,7 +152,10 @@ impl RedbStoreBuilder {
             page_cache_bytes,
         } = self;
         let opening = path.clone();
-        let opened = blocking(move || open_database(&opening, page_cache_bytes, max_bytes)).await;
+        let opened = on_pool(Inner::TASK_FAILED, move || {
+            open_database(&opening, page_cache_bytes, max_bytes).map_err(Failure::into_store_error)
+        })
+        .await;
         let (database, last_tick, total_bytes) = opened.map_err(|err| {
             StoreError::with_source(
                 err.kind(),

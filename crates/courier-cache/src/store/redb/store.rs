@@ -16,7 +16,11 @@ use super::tables::{self, BODIES, METADATA, Record, Tables};
 use super::uses::PendingUses;
 use crate::entry::encoding::{self, BodyDigest};
 use crate::entry::{CacheEntry, EntryMetadata};
-use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, StoreErrorKind};
+use crate::store::blocking::{BlockingAdapter, BlockingStore, on_pool};
+// For the docs' links: the store is a `CacheStore` through its adapter.
+#[cfg(doc)]
+use crate::store::CacheStore;
+use crate::store::{BoxFuture, CleanFilter, MatchFilter, StoreError, StoreErrorKind};
 
 /// A [`CacheStore`] in one [redb](https://docs.rs/redb) database file: ACID writes, a total
 /// size cap with least-recently-used eviction, and metadata kept apart from bodies.
@@ -117,7 +121,11 @@ use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, 
 /// ```
 #[derive(Clone)]
 pub struct RedbStore {
-    inner: Arc<Inner>,
+    inner: BlockingAdapter<Inner>,
+}
+
+crate::store::forward_store! {
+    impl [] for RedbStore => |store| store.inner;
 }
 
 pub(super) struct Inner {
@@ -203,7 +211,7 @@ impl RedbStore {
         total_bytes: u64,
     ) -> Self {
         RedbStore {
-            inner: Arc::new(Inner {
+            inner: BlockingAdapter::new(Inner {
                 path,
                 max_bytes,
                 max_entry_bytes,
@@ -267,31 +275,6 @@ impl RedbStore {
         }
         Ok(self.inner.total_bytes.load(Ordering::Acquire))
     }
-
-    /// Runs `op` on the blocking pool with the open database.
-    async fn run<T: Send + 'static>(
-        &self,
-        op: impl FnOnce(&Inner, &Database) -> Result<T, Failure> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        let database = self.inner.database().ok_or_else(StoreError::closed)?;
-        let inner = Arc::clone(&self.inner);
-        blocking(move || op(&inner, &database)).await
-    }
-}
-
-/// Runs `op` on tokio's blocking pool; a panic in it becomes a [`StoreErrorKind::Backend`]
-/// error.
-pub(super) async fn blocking<T: Send + 'static>(
-    op: impl FnOnce() -> Result<T, Failure> + Send + 'static,
-) -> Result<T, StoreError> {
-    match tokio::task::spawn_blocking(op).await {
-        Ok(result) => result.map_err(Failure::into_store_error),
-        Err(err) => Err(StoreError::with_source(
-            StoreErrorKind::Backend,
-            "redb store task failed",
-            err,
-        )),
-    }
 }
 
 impl Inner {
@@ -338,9 +321,43 @@ impl Inner {
         Ok(value)
     }
 
+    /// Deletes the entries under `keys` that are still unreadable (a writer may have
+    /// replaced one since it was read).
+    fn discard_unreadable(&self, db: &Database, keys: &[String]) -> Result<(), Failure> {
+        self.write(db, |tables| {
+            for key in keys {
+                let (metadata, bodies) = tables.metadata_and_bodies()?;
+                let stored = read::read_entry(metadata, bodies, key, None)?;
+                if matches!(stored, Stored::Unreadable) {
+                    tables.remove(key)?;
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn flush_uses(&self, db: &Database) -> Result<(), Failure> {
+        if self.uses.is_empty() {
+            return Ok(());
+        }
+        self.write(db, |_| Ok(()))
+    }
+}
+
+impl BlockingStore for Inner {
+    /// Taken before the operation goes to the pool: an operation under way keeps the
+    /// database (and the file's lock) until it ends, even if the store is closed meanwhile.
+    type Handle = Arc<Database>;
+    type Error = Failure;
+    const TASK_FAILED: &'static str = "redb store task failed";
+
+    async fn ready(self: &Arc<Self>) -> Result<Arc<Database>, StoreError> {
+        self.database().ok_or_else(StoreError::closed)
+    }
+
     fn get(
         &self,
-        db: &Database,
+        db: &Arc<Database>,
         key: &str,
         now: SystemTime,
     ) -> Result<Option<CacheEntry>, Failure> {
@@ -366,22 +383,7 @@ impl Inner {
         }
     }
 
-    /// Deletes the entries under `keys` that are still unreadable (a writer may have
-    /// replaced one since it was read).
-    fn discard_unreadable(&self, db: &Database, keys: &[String]) -> Result<(), Failure> {
-        self.write(db, |tables| {
-            for key in keys {
-                let (metadata, bodies) = tables.metadata_and_bodies()?;
-                let stored = read::read_entry(metadata, bodies, key, None)?;
-                if matches!(stored, Stored::Unreadable) {
-                    tables.remove(key)?;
-                }
-            }
-            Ok(())
-        })
-    }
-
-    fn set(&self, db: &Database, entry: CacheEntry) -> Result<(), Failure> {
+    fn set(&self, db: &Arc<Database>, entry: CacheEntry) -> Result<(), Failure> {
         let CacheEntry { metadata, body, .. } = entry;
         let key = metadata.key.as_str();
         // Encoded and checksummed before the transaction, which serialises writers.
@@ -407,7 +409,11 @@ impl Inner {
         })
     }
 
-    fn update_metadata(&self, db: &Database, mut metadata: EntryMetadata) -> Result<bool, Failure> {
+    fn update_metadata(
+        &self,
+        db: &Arc<Database>,
+        mut metadata: EntryMetadata,
+    ) -> Result<bool, Failure> {
         let tick = self.next_tick();
         self.write(db, |tables| {
             let key = metadata.key.as_str();
@@ -436,13 +442,22 @@ impl Inner {
         })
     }
 
-    fn exists(&self, db: &Database, key: &str, now: SystemTime) -> Result<bool, Failure> {
+    fn delete(&self, db: &Arc<Database>, key: &str) -> Result<bool, Failure> {
+        self.write(db, |tables| tables.remove(key))
+    }
+
+    fn exists(&self, db: &Arc<Database>, key: &str, now: SystemTime) -> Result<bool, Failure> {
         let snapshot = self.snapshots.current(db)?;
         let row = snapshot.records.get(key)?.map(|row| row.value());
         Ok(row.is_some_and(|row| !tables::is_expired(row, now)))
     }
 
-    fn clean(&self, db: &Database, filter: CleanFilter, now: SystemTime) -> Result<usize, Failure> {
+    fn clean(
+        &self,
+        db: &Arc<Database>,
+        filter: CleanFilter,
+        now: SystemTime,
+    ) -> Result<usize, Failure> {
         self.write(db, |tables| {
             if filter == CleanFilter::all() {
                 return tables.remove_all();
@@ -457,7 +472,7 @@ impl Inner {
 
     fn get_matching(
         &self,
-        db: &Database,
+        db: &Arc<Database>,
         filter: &MatchFilter,
         now: SystemTime,
     ) -> Result<Vec<CacheEntry>, Failure> {
@@ -490,7 +505,7 @@ impl Inner {
         Ok(found)
     }
 
-    fn delete_matching(&self, db: &Database, filter: &MatchFilter) -> Result<usize, Failure> {
+    fn delete_matching(&self, db: &Arc<Database>, filter: &MatchFilter) -> Result<usize, Failure> {
         self.write(db, |tables| {
             let mut matching = Vec::new();
             let mut unreadable = Vec::new();
@@ -514,11 +529,22 @@ impl Inner {
         })
     }
 
-    fn flush_uses(&self, db: &Database) -> Result<(), Failure> {
-        if self.uses.is_empty() {
-            return Ok(());
-        }
-        self.write(db, |_| Ok(()))
+    fn close(self: &Arc<Self>) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let Some(database) = self.database_slot().take() else {
+                return Ok(());
+            };
+            self.snapshots.close();
+            let inner = Arc::clone(self);
+            // The file (and its lock) is released when `database` drops here, or when the
+            // last operation still running on it ends.
+            on_pool(Self::TASK_FAILED, move || {
+                inner
+                    .flush_uses(&database)
+                    .map_err(Failure::into_store_error)
+            })
+            .await
+        })
     }
 }
 
@@ -539,76 +565,5 @@ impl Drop for Inner {
         {
             tracing::debug!(error = ?err, "writing the uses of redb cache entries failed");
         }
-    }
-}
-
-impl CacheStore for RedbStore {
-    fn get<'a>(
-        &'a self,
-        key: &'a str,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Option<CacheEntry>, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner, db| inner.get(db, &key, now)))
-    }
-
-    fn set(&self, entry: CacheEntry) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(self.run(move |inner, db| inner.set(db, entry)))
-    }
-
-    fn update_metadata(&self, metadata: EntryMetadata) -> BoxFuture<'_, Result<bool, StoreError>> {
-        Box::pin(self.run(move |inner, db| inner.update_metadata(db, metadata)))
-    }
-
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner, db| inner.write(db, |tables| tables.remove(&key))))
-    }
-
-    fn exists<'a>(
-        &'a self,
-        key: &'a str,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner, db| inner.exists(db, &key, now)))
-    }
-
-    fn clean(
-        &self,
-        filter: CleanFilter,
-        now: SystemTime,
-    ) -> BoxFuture<'_, Result<usize, StoreError>> {
-        Box::pin(self.run(move |inner, db| inner.clean(db, filter, now)))
-    }
-
-    fn get_matching<'a>(
-        &'a self,
-        filter: &'a MatchFilter,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Vec<CacheEntry>, StoreError>> {
-        let filter = filter.clone();
-        Box::pin(self.run(move |inner, db| inner.get_matching(db, &filter, now)))
-    }
-
-    fn delete_matching<'a>(
-        &'a self,
-        filter: &'a MatchFilter,
-    ) -> BoxFuture<'a, Result<usize, StoreError>> {
-        let filter = filter.clone();
-        Box::pin(self.run(move |inner, db| inner.delete_matching(db, &filter)))
-    }
-
-    fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async move {
-            let Some(database) = self.inner.database_slot().take() else {
-                return Ok(());
-            };
-            self.inner.snapshots.close();
-            let inner = Arc::clone(&self.inner);
-            // The file (and its lock) is released when `database` drops here, or when the
-            // last operation still running on it ends.
-            blocking(move || inner.flush_uses(&database)).await
-        })
     }
 }

@@ -5,11 +5,11 @@
 //! and the metadata kept apart from the body so that freshening after a `304` rewrites a
 //! small row only. See [`SqliteStore`] for the layout and the reasons behind it.
 //!
-//! Inside: `store` runs each operation on the blocking pool, `connections` holds the writer
-//! and reader connections, `schema` creates, checks and migrates the tables, `entries` is
-//! the SQL of each operation, `row` encodes entries into rows, `eviction` keeps the size
-//! cap, `access_log` batches last-access times, and `url_match` runs a [`MatchFilter`]
-//! inside SQLite.
+//! Inside: `store` holds the operations (run on the blocking pool by the crate's
+//! `BlockingAdapter`), `connections` holds the writer and reader connections, `schema`
+//! creates, checks and migrates the tables, `entries` is the SQL of each operation, `row`
+//! encodes entries into rows, `eviction` keeps the size cap, `access_log` batches
+//! last-access times, and `url_match` runs a [`MatchFilter`] inside SQLite.
 //!
 //! [`MatchFilter`]: crate::store::MatchFilter
 

@@ -17,7 +17,11 @@ use super::eviction;
 use super::row::RowCodec;
 use super::url_match::UrlFilter;
 use crate::entry::{CacheEntry, EntryMetadata};
-use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, StoreErrorKind};
+use crate::store::blocking::{BlockingAdapter, BlockingStore, on_pool};
+// For the docs' links: the store is a `CacheStore` through its adapter.
+#[cfg(doc)]
+use crate::store::CacheStore;
+use crate::store::{BoxFuture, CleanFilter, MatchFilter, StoreError};
 
 /// A [`CacheStore`] in one SQLite database file: WAL mode, a total size cap with
 /// least-recently-used eviction, safe to share between threads and processes.
@@ -76,7 +80,11 @@ use crate::store::{BoxFuture, CacheStore, CleanFilter, MatchFilter, StoreError, 
 /// ```
 #[derive(Clone)]
 pub struct SqliteStore {
-    inner: Arc<Inner>,
+    inner: BlockingAdapter<Inner>,
+}
+
+crate::store::forward_store! {
+    impl [] for SqliteStore => |store| store.inner;
 }
 
 struct Inner {
@@ -161,10 +169,10 @@ impl SqliteStore {
             busy_timeout,
             readers: read_connections,
         };
-        blocking(move || {
+        on_pool(Inner::TASK_FAILED, move || {
             let pool = ConnectionPool::open(&path, &options)?;
             Ok(SqliteStore {
-                inner: Arc::new(Inner {
+                inner: BlockingAdapter::new(Inner {
                     path,
                     max_bytes,
                     max_entry_bytes: max_entry_bytes.min(max_bytes),
@@ -222,29 +230,10 @@ impl SqliteStore {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub async fn total_bytes(&self) -> Result<u64, StoreError> {
-        self.run(|inner| inner.read(|conn, _| eviction::total_bytes(conn)))
+        self.inner
+            .run(|inner, _| inner.read(|conn, _| eviction::total_bytes(conn)))
             .await
     }
-
-    /// Runs `op` on the blocking pool, unless the store is closed.
-    async fn run<T: Send + 'static>(
-        &self,
-        op: impl FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
-        if self.inner.closed.load(Ordering::Acquire) {
-            return Err(StoreError::closed());
-        }
-        let inner = Arc::clone(&self.inner);
-        blocking(move || op(&inner)).await
-    }
-}
-
-async fn blocking<T: Send + 'static>(
-    op: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    tokio::task::spawn_blocking(op).await.map_err(|err| {
-        StoreError::with_source(StoreErrorKind::Backend, "SQLite store task failed", err)
-    })?
 }
 
 impl Inner {
@@ -301,7 +290,43 @@ impl Inner {
         }
     }
 
-    fn get(&self, key: &str, now: SystemTime) -> Result<Option<CacheEntry>, StoreError> {
+    /// Declines an entry over the size limit: removes the one stored under its key, so a
+    /// later `get` never returns an older response than the last one offered.
+    fn decline(&self, key: &str) -> Result<(), StoreError> {
+        self.write(|tx, _| entries::delete(tx, key).map(drop))
+    }
+
+    /// Writes the pending accesses and closes the connections.
+    fn release(&self) {
+        if let Ok(mut writer) = self.pool.writer()
+            && let Err(err) = self.write_on(&mut writer, |_, _| Ok(()))
+        {
+            tracing::debug!(error = %err, "SQLite cache store: recording access times failed");
+        }
+        self.pool.close();
+    }
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Not closed: keep the recency this process noted for the next one.
+        self.release();
+    }
+}
+
+impl BlockingStore for Inner {
+    type Handle = ();
+    type Error = StoreError;
+    const TASK_FAILED: &'static str = "SQLite store task failed";
+
+    async fn ready(self: &Arc<Self>) -> Result<(), StoreError> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(StoreError::closed());
+        }
+        Ok(())
+    }
+
+    fn get(&self, _: &(), key: &str, now: SystemTime) -> Result<Option<CacheEntry>, StoreError> {
         match self.read(|conn, _| entries::read(conn, &self.codec, key, now))? {
             Read::Hit(entry, last_access) => {
                 self.note_access(key, last_access);
@@ -315,7 +340,7 @@ impl Inner {
         }
     }
 
-    fn set(&self, entry: CacheEntry) -> Result<(), StoreError> {
+    fn set(&self, _: &(), entry: CacheEntry) -> Result<(), StoreError> {
         if entry.body.len() as u64 > self.max_entry_bytes {
             return self.decline(&entry.metadata.key);
         }
@@ -331,13 +356,7 @@ impl Inner {
         })
     }
 
-    /// Declines an entry over the size limit: removes the one stored under its key, so a
-    /// later `get` never returns an older response than the last one offered.
-    fn decline(&self, key: &str) -> Result<(), StoreError> {
-        self.write(|tx, _| entries::delete(tx, key).map(drop))
-    }
-
-    fn update_metadata(&self, metadata: EntryMetadata) -> Result<bool, StoreError> {
+    fn update_metadata(&self, _: &(), metadata: EntryMetadata) -> Result<bool, StoreError> {
         let last_access = self.accesses.stamp();
         let key = metadata.key.clone();
         self.write(|tx, _| {
@@ -349,8 +368,26 @@ impl Inner {
         })
     }
 
+    fn delete(&self, _: &(), key: &str) -> Result<bool, StoreError> {
+        self.write(|tx, _| entries::delete(tx, key))
+    }
+
+    fn exists(&self, _: &(), key: &str, now: SystemTime) -> Result<bool, StoreError> {
+        self.read(|conn, _| entries::exists(conn, key, now))
+    }
+
+    fn clean(&self, _: &(), filter: CleanFilter, now: SystemTime) -> Result<usize, StoreError> {
+        let removed = self.write(|tx, _| entries::clean(tx, filter, now))?;
+        if removed > 0 {
+            let writer = self.pool.writer()?;
+            entries::release_free_pages(&writer)?;
+        }
+        Ok(removed)
+    }
+
     fn get_matching(
         &self,
+        _: &(),
         filter: &MatchFilter,
         now: SystemTime,
     ) -> Result<Vec<CacheEntry>, StoreError> {
@@ -367,98 +404,17 @@ impl Inner {
         Ok(hits)
     }
 
-    fn clean(&self, filter: CleanFilter, now: SystemTime) -> Result<usize, StoreError> {
-        let removed = self.write(|tx, _| entries::clean(tx, filter, now))?;
-        if removed > 0 {
-            let writer = self.pool.writer()?;
-            entries::release_free_pages(&writer)?;
-        }
-        Ok(removed)
+    fn delete_matching(&self, _: &(), filter: &MatchFilter) -> Result<usize, StoreError> {
+        self.write(|tx, url_filter| entries::delete_matching(tx, url_filter, filter))
     }
 
-    fn close(&self) {
-        if let Ok(mut writer) = self.pool.writer()
-            && let Err(err) = self.write_on(&mut writer, |_, _| Ok(()))
-        {
-            tracing::debug!(error = %err, "SQLite cache store: recording access times failed");
-        }
-        self.pool.close();
-    }
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        // Not closed: keep the recency this process noted for the next one.
-        self.close();
-    }
-}
-
-impl CacheStore for SqliteStore {
-    fn get<'a>(
-        &'a self,
-        key: &'a str,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Option<CacheEntry>, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner| inner.get(&key, now)))
-    }
-
-    fn set(&self, entry: CacheEntry) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(self.run(move |inner| inner.set(entry)))
-    }
-
-    fn update_metadata(&self, metadata: EntryMetadata) -> BoxFuture<'_, Result<bool, StoreError>> {
-        Box::pin(self.run(move |inner| inner.update_metadata(metadata)))
-    }
-
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner| inner.write(|tx, _| entries::delete(tx, &key))))
-    }
-
-    fn exists<'a>(
-        &'a self,
-        key: &'a str,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<bool, StoreError>> {
-        let key = key.to_owned();
-        Box::pin(self.run(move |inner| inner.read(|conn, _| entries::exists(conn, &key, now))))
-    }
-
-    fn clean(
-        &self,
-        filter: CleanFilter,
-        now: SystemTime,
-    ) -> BoxFuture<'_, Result<usize, StoreError>> {
-        Box::pin(self.run(move |inner| inner.clean(filter, now)))
-    }
-
-    fn get_matching<'a>(
-        &'a self,
-        filter: &'a MatchFilter,
-        now: SystemTime,
-    ) -> BoxFuture<'a, Result<Vec<CacheEntry>, StoreError>> {
-        let filter = filter.clone();
-        Box::pin(self.run(move |inner| inner.get_matching(&filter, now)))
-    }
-
-    fn delete_matching<'a>(
-        &'a self,
-        filter: &'a MatchFilter,
-    ) -> BoxFuture<'a, Result<usize, StoreError>> {
-        let filter = filter.clone();
-        Box::pin(self.run(move |inner| {
-            inner.write(|tx, url_filter| entries::delete_matching(tx, url_filter, &filter))
-        }))
-    }
-
-    fn close(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-        if self.inner.closed.swap(true, Ordering::AcqRel) {
+    fn close(self: &Arc<Self>) -> BoxFuture<'_, Result<(), StoreError>> {
+        if self.closed.swap(true, Ordering::AcqRel) {
             return Box::pin(std::future::ready(Ok(())));
         }
-        let inner = Arc::clone(&self.inner);
-        Box::pin(blocking(move || {
-            inner.close();
+        let inner = Arc::clone(self);
+        Box::pin(on_pool(Self::TASK_FAILED, move || {
+            inner.release();
             Ok(())
         }))
     }
