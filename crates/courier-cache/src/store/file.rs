@@ -439,16 +439,17 @@ impl Inner {
     }
 
     /// Decrypts and decodes a `.meta` file; `None` when it is unreadable.
-    fn open_meta(&self, stem: &str, bytes: &[u8]) -> Option<(EntryMetadata, BodyDigest)> {
-        let (metadata, digest) = match &self.cipher {
-            Some(cipher) => {
-                let plain = cipher
-                    .decrypt(bytes, &Self::associated_data(META_EXT, stem))
-                    .ok()?;
-                encoding::decode_detached(&plain).ok()?
-            }
-            None => encoding::decode_detached(bytes).ok()?,
+    ///
+    /// Takes the bytes read: the decoded header values are slices of them (or of the
+    /// plaintext), not copies.
+    fn open_meta(&self, stem: &str, bytes: Vec<u8>) -> Option<(EntryMetadata, BodyDigest)> {
+        let plain = match &self.cipher {
+            Some(cipher) => cipher
+                .decrypt(&bytes, &Self::associated_data(META_EXT, stem))
+                .ok()?,
+            None => bytes,
         };
+        let (metadata, digest) = encoding::decode_detached(Bytes::from(plain)).ok()?;
         // A file under the wrong name (copied, or from a colliding key) is not this entry.
         (file_stem(&metadata.key) == stem).then_some((metadata, digest))
     }
@@ -492,7 +493,8 @@ impl Inner {
             self.index().remove(&stem);
             return Ok(None);
         };
-        let Some((metadata, digest)) = self.open_meta(&stem, &meta_bytes) else {
+        let meta_len = meta_bytes.len() as u64;
+        let Some((metadata, digest)) = self.open_meta(&stem, meta_bytes) else {
             self.discard(&stem)?;
             return Ok(None);
         };
@@ -519,7 +521,7 @@ impl Inner {
         };
         let mut index = self.index();
         if index.entries.touch(&stem).is_none() {
-            let size = meta_bytes.len() as u64 + digest.len();
+            let size = meta_len + digest.len();
             index.insert(stem, IndexEntry::new(&metadata, size));
         }
         Ok(Some(CacheEntry::new(metadata, Bytes::from(body))))
@@ -616,13 +618,14 @@ impl Inner {
                 Err(err) if is_not_found(&err) => None,
                 Err(err) => return Err(err.into()),
             };
+            let meta_len = meta_bytes.len() as u64;
             let opened = self
-                .open_meta(&stem, &meta_bytes)
+                .open_meta(&stem, meta_bytes)
                 .filter(|(_, digest)| body_len == Some(digest.len()));
             match opened {
                 Some((metadata, digest)) => {
                     bodies.remove(&stem);
-                    let size = meta_bytes.len() as u64 + digest.len();
+                    let size = meta_len + digest.len();
                     self.index().insert(stem, IndexEntry::new(&metadata, size));
                 }
                 None => {
@@ -705,7 +708,7 @@ impl BlockingStore for Inner {
                 self.index().remove(&stem);
                 return Ok(false);
             };
-            let Some((old, digest)) = self.open_meta(&stem, &old_bytes) else {
+            let Some((old, digest)) = self.open_meta(&stem, old_bytes) else {
                 self.discard(&stem)?;
                 return Ok(false);
             };

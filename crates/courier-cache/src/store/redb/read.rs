@@ -69,7 +69,9 @@ pub(super) fn decode_metadata(
     key: &str,
     frame: &[u8],
 ) -> Option<(EntryMetadata, encoding::BodyDigest)> {
-    let (metadata, digest) = encoding::decode_detached(frame).ok()?;
+    // Borrowed from the transaction: one copy of the frame, which the decoded header values
+    // then share (cheaper than a copy per value).
+    let (metadata, digest) = encoding::decode_detached(Bytes::copy_from_slice(frame)).ok()?;
     // A frame under the wrong key (rows swapped or copied) is not this entry.
     (metadata.key == key).then_some((metadata, digest))
 }

@@ -125,8 +125,8 @@ enum MetaRead {
     Missing,
     /// The key holds another type: not an entry this store wrote.
     Foreign,
-    /// The field's bytes.
-    Frame(Vec<u8>),
+    /// The field's bytes (`Bytes`, so decoding shares them rather than copying values).
+    Frame(Bytes),
 }
 
 /// A key found by a walk over the prefix, classified by its metadata.
@@ -135,10 +135,10 @@ enum Walked {
     Entry {
         entry_key: Vec<u8>,
         metadata: Box<EntryMetadata>,
-        frame: Vec<u8>,
+        frame: Bytes,
     },
     /// An unreadable value: deleted when still the same (the frame read, empty if none).
-    Unreadable { entry_key: Vec<u8>, frame: Vec<u8> },
+    Unreadable { entry_key: Vec<u8>, frame: Bytes },
     /// Gone, or readable but naming another key (not this store's).
     Skip,
 }
@@ -275,7 +275,7 @@ impl RedisStore {
     async fn read(&self, key: &str, now: SystemTime) -> Result<Option<CacheEntry>, StoreError> {
         let mut connection = self.connection()?;
         let entry_key = self.inner.layout.entry_key(key);
-        let reply: RedisResult<(Option<Vec<u8>>, Option<Bytes>)> = ::redis::cmd("HMGET")
+        let reply: RedisResult<(Option<Bytes>, Option<Bytes>)> = ::redis::cmd("HMGET")
             .arg(&entry_key)
             .arg(META_FIELD)
             .arg(BODY_FIELD)
@@ -302,7 +302,7 @@ impl RedisStore {
                 return Ok(None);
             }
         };
-        let Ok((metadata, digest)) = encoding::decode_detached(&frame) else {
+        let Ok((metadata, digest)) = encoding::decode_detached(frame.clone()) else {
             discard(&mut connection, &entry_key, &frame).await?;
             return Ok(None);
         };
@@ -370,7 +370,7 @@ impl RedisStore {
                 }
                 MetaRead::Frame(frame) => frame,
             };
-            let Ok((stored, digest)) = encoding::decode_detached(&old) else {
+            let Ok((stored, digest)) = encoding::decode_detached(old.clone()) else {
                 discard(&mut connection, &entry_key, &old).await?;
                 return Ok(false);
             };
@@ -382,7 +382,7 @@ impl RedisStore {
             let (mode, millis) = Expiry::of(metadata.expires_at, SystemTime::now()).script_args();
             let outcome: i64 = FRESHEN
                 .key(&entry_key)
-                .arg(&old)
+                .arg(&old[..])
                 .arg(&frame)
                 .arg(mode)
                 .arg(millis)
@@ -420,7 +420,7 @@ impl RedisStore {
                 discard(&mut connection, &entry_key, &[]).await?;
                 Ok(false)
             }
-            MetaRead::Frame(frame) => match encoding::decode_metadata(&frame) {
+            MetaRead::Frame(frame) => match encoding::decode_metadata(frame.clone()) {
                 Ok(metadata) => Ok(metadata.key == key && !metadata.is_expired(now)),
                 Err(_) => {
                     discard(&mut connection, &entry_key, &frame).await?;
@@ -531,12 +531,12 @@ impl RedisStore {
             MetaRead::Foreign => {
                 return Walked::Unreadable {
                     entry_key,
-                    frame: Vec::new(),
+                    frame: Bytes::new(),
                 };
             }
             MetaRead::Frame(frame) => frame,
         };
-        match encoding::decode_metadata(&frame) {
+        match encoding::decode_metadata(frame.clone()) {
             Ok(metadata) => {
                 if self.inner.layout.cache_key(&entry_key) == Some(metadata.key.as_bytes()) {
                     Walked::Entry {
@@ -566,7 +566,7 @@ async fn next_page(scan: &mut Scan) -> Result<Option<Vec<Vec<u8>>>, StoreError> 
 }
 
 async fn read_meta(connection: &mut Connection, entry_key: &[u8]) -> Result<MetaRead, StoreError> {
-    let reply: Result<Option<Vec<u8>>, RedisError> = ::redis::cmd("HGET")
+    let reply: Result<Option<Bytes>, RedisError> = ::redis::cmd("HGET")
         .arg(entry_key)
         .arg(META_FIELD)
         .query_async(connection)

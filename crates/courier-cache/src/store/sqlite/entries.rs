@@ -10,6 +10,7 @@ use super::access_log::is_news;
 use super::error::SqliteContext;
 use super::row::{NewRow, RowCodec, unix_nanos};
 use super::url_match::{FUNCTION, UrlFilter};
+use crate::entry::encoding::BodyDigest;
 use crate::entry::{CacheEntry, EntryMetadata, Priority};
 use crate::store::{CleanFilter, MatchFilter, StoreError};
 
@@ -232,24 +233,25 @@ pub(super) fn update_metadata(
     last_access: i64,
 ) -> Result<bool, StoreError> {
     let doing = "updating entry metadata";
-    let stored: Option<(Vec<u8>, i64)> = tx
+    // Decoded while the row is at hand, so the stored bytes are not copied out first.
+    let stored: Option<(Option<(EntryMetadata, BodyDigest)>, i64)> = tx
         .prepare_cached("SELECT metadata, last_access FROM entries WHERE key = ?1")
         .and_then(|mut select| {
             select
                 .query_row([&metadata.key], |row| {
-                    let stored = match row.get_ref(0)? {
-                        ValueRef::Blob(bytes) => bytes.to_vec(),
-                        _ => Vec::new(),
+                    let decoded = match row.get_ref(0)? {
+                        ValueRef::Blob(bytes) => codec.decode_metadata(&metadata.key, bytes),
+                        _ => None,
                     };
-                    Ok((stored, row.get(1)?))
+                    Ok((decoded, row.get(1)?))
                 })
                 .optional()
         })
         .doing(doing)?;
-    let Some((stored, recorded)) = stored else {
+    let Some((decoded, recorded)) = stored else {
         return Ok(false);
     };
-    let Some((old, digest)) = codec.decode_metadata(&metadata.key, &stored) else {
+    let Some((old, digest)) = decoded else {
         delete(tx, &metadata.key)?;
         return Ok(false);
     };

@@ -138,15 +138,17 @@ impl RowCodec {
         key: &str,
         stored: &[u8],
     ) -> Option<(EntryMetadata, BodyDigest)> {
-        let (metadata, digest) = match &self.cipher {
-            Some(cipher) => {
-                let plain = cipher
+        let frame = match &self.cipher {
+            Some(cipher) => Bytes::from(
+                cipher
                     .decrypt(stored, &Self::associated_data(Part::Metadata, key))
-                    .ok()?;
-                encoding::decode_detached(&plain).ok()?
-            }
-            None => encoding::decode_detached(stored).ok()?,
+                    .ok()?,
+            ),
+            // Borrowed from the row: one copy of the frame, which the decoded header values
+            // then share (cheaper than a copy per value).
+            None => Bytes::copy_from_slice(stored),
         };
+        let (metadata, digest) = encoding::decode_detached(frame).ok()?;
         (metadata.key == key).then_some((metadata, digest))
     }
 

@@ -9,6 +9,10 @@
 //!
 //! - **Metadata first, body last**: [`decode_metadata`] reads and checks a prefix and never
 //!   touches the body, and [`decode`] hands the body out as a zero-copy slice of the input.
+//! - **Decoding shares the input**: every decoder takes the frame as [`Bytes`], and the
+//!   header values it decodes are slices of it, not copies (see
+//!   [Sharing the frame](decode#sharing-the-frame)). Copying each value was most of the
+//!   work of a decode.
 //! - **Two checksums**: the header CRC-32 covers everything before it (so the metadata can be
 //!   trusted alone), the body CRC-32 covers the body. A torn write, a flipped bit or a
 //!   truncated file fails one of them; it is a [`DecodeError`], which callers turn into a
@@ -35,18 +39,17 @@
 //! let meta = EntryMetadata::new("k", http::Method::GET, "https://example.com/", 200, SystemTime::now());
 //! let entry = CacheEntry::new(meta, "hello");
 //! let frame = Bytes::from(encoding::encode(&entry)?);
-//! assert_eq!(encoding::decode_metadata(&frame)?, entry.metadata);
+//! assert_eq!(encoding::decode_metadata(frame.clone())?, entry.metadata);
 //! assert_eq!(encoding::decode(frame)?, entry);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod wire;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
-use serde::{Deserialize, Serialize, Serializer};
 
-use super::{CacheEntry, EntryMetadata, Priority};
+use self::wire::WireMetadata;
+use super::{CacheEntry, EntryMetadata};
 
 /// The first four bytes of every encoded entry.
 pub const MAGIC: [u8; 4] = *b"CRCE";
@@ -69,9 +72,11 @@ const SUFFIX_LEN: usize = 8 + 4 + 4;
 /// # Example
 ///
 /// ```
+/// use bytes::Bytes;
 /// use courier_cache::entry::encoding::{self, DecodeError};
 ///
-/// assert_eq!(encoding::decode_metadata(b"nope"), Err(DecodeError::NotAnEntry));
+/// let frame = Bytes::from_static(b"nope");
+/// assert_eq!(encoding::decode_metadata(frame), Err(DecodeError::NotAnEntry));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -242,11 +247,12 @@ pub fn encode(entry: &CacheEntry) -> Result<Vec<u8>, EncodeError> {
 ///
 /// ```
 /// use std::time::SystemTime;
+/// use bytes::Bytes;
 /// use courier_cache::entry::{encoding::{self, BodyDigest}, EntryMetadata};
 ///
 /// let meta = EntryMetadata::new("k", http::Method::GET, "https://example.com/", 200, SystemTime::now());
 /// let frame = encoding::encode_detached(&meta, BodyDigest::of(b"stored body"))?;
-/// let (decoded, digest) = encoding::decode_detached(&frame)?;
+/// let (decoded, digest) = encoding::decode_detached(Bytes::from(frame))?;
 /// assert_eq!(decoded, meta);
 /// digest.verify(b"stored body")?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -255,7 +261,8 @@ pub fn encode_detached(metadata: &EntryMetadata, body: BodyDigest) -> Result<Vec
     encode_frame(metadata, body, FLAG_DETACHED, 0)
 }
 
-/// Decodes a frame written by [`encode`]; the body is a zero-copy slice of `frame`.
+/// Decodes a frame written by [`encode`]. Nothing is copied but the key and URL: the body
+/// and every header value are slices of `frame` (see [Sharing the frame](#sharing-the-frame)).
 ///
 /// # Errors
 ///
@@ -275,6 +282,19 @@ pub fn encode_detached(metadata: &EntryMetadata, body: BodyDigest) -> Result<Vec
 /// assert_eq!(encoding::decode(Bytes::from(frame)), Err(DecodeError::BodyChecksum));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Sharing the frame
+///
+/// Every decoder takes the frame as [`Bytes`] and builds the header values as slices of it
+/// (validated, not copied): a read that decodes a dozen headers allocates for none of them.
+/// A caller that owns the bytes it read (a `Vec<u8>` from a file, a socket or a cipher)
+/// hands them over with `Bytes::from(vec)`, which does not copy either. A caller that only
+/// borrows them (a row of a database transaction) copies the frame once with
+/// [`Bytes::copy_from_slice`], which still costs less than copying each value.
+///
+/// The decoded values keep the frame's memory alive as long as they live. That memory is
+/// the metadata (and, for [`decode`], the body the entry holds anyway), so it is no more
+/// than the entry itself.
 pub fn decode(frame: Bytes) -> Result<CacheEntry, DecodeError> {
     let header = Header::parse(&frame)?;
     if header.flags & FLAG_DETACHED != 0 {
@@ -289,7 +309,7 @@ pub fn decode(frame: Bytes) -> Result<CacheEntry, DecodeError> {
         std::cmp::Ordering::Greater => return Err(DecodeError::TrailingBytes),
         std::cmp::Ordering::Equal => {}
     }
-    let metadata = header.metadata()?;
+    let metadata = header.metadata(&frame)?;
     if metadata.body_len != header.digest.len {
         return Err(DecodeError::Malformed);
     }
@@ -300,7 +320,8 @@ pub fn decode(frame: Bytes) -> Result<CacheEntry, DecodeError> {
 
 /// Decodes only the metadata of a frame written by [`encode`] or [`encode_detached`],
 /// checking the header checksum and never reading the body. `frame` may be just a prefix
-/// that holds the metadata.
+/// that holds the metadata. Header values are slices of `frame`, not copies (see
+/// [Sharing the frame](decode#sharing-the-frame)).
 ///
 /// # Errors
 ///
@@ -310,21 +331,23 @@ pub fn decode(frame: Bytes) -> Result<CacheEntry, DecodeError> {
 ///
 /// ```
 /// use std::time::SystemTime;
+/// use bytes::Bytes;
 /// use courier_cache::entry::{encoding, CacheEntry, EntryMetadata};
 ///
 /// let meta = EntryMetadata::new("k", http::Method::GET, "https://example.com/", 200, SystemTime::now());
-/// let frame = encoding::encode(&CacheEntry::new(meta.clone(), vec![7u8; 1 << 20]))?;
+/// let frame = Bytes::from(encoding::encode(&CacheEntry::new(meta, vec![7u8; 1 << 20]))?);
 /// // A prefix is enough: the 1 MiB body is never looked at.
-/// let prefix = &frame[..frame.len() - (1 << 20)];
+/// let prefix = frame.slice(..frame.len() - (1 << 20));
 /// assert_eq!(encoding::decode_metadata(prefix)?.key, "k");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn decode_metadata(frame: &[u8]) -> Result<EntryMetadata, DecodeError> {
-    Header::parse(frame)?.metadata()
+pub fn decode_metadata(frame: Bytes) -> Result<EntryMetadata, DecodeError> {
+    Header::parse(&frame)?.metadata(&frame)
 }
 
 /// Decodes a frame written by [`encode_detached`]: the metadata and the digest of the body
-/// it belongs to.
+/// it belongs to. Header values are slices of `frame`, not copies (see
+/// [Sharing the frame](decode#sharing-the-frame)).
 ///
 /// # Errors
 ///
@@ -334,22 +357,25 @@ pub fn decode_metadata(frame: &[u8]) -> Result<EntryMetadata, DecodeError> {
 ///
 /// ```
 /// use std::time::SystemTime;
+/// use bytes::Bytes;
 /// use courier_cache::entry::{encoding::{self, BodyDigest, DecodeError}, CacheEntry, EntryMetadata};
 ///
 /// let meta = EntryMetadata::new("k", http::Method::GET, "https://example.com/", 200, SystemTime::now());
 /// let full = encoding::encode(&CacheEntry::new(meta, "b"))?;
-/// assert_eq!(encoding::decode_detached(&full).map(|_| ()), Err(DecodeError::WrongLayout));
+/// // A `Vec<u8>` read from storage becomes `Bytes` without a copy.
+/// let full = Bytes::from(full);
+/// assert_eq!(encoding::decode_detached(full).map(|_| ()), Err(DecodeError::WrongLayout));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn decode_detached(frame: &[u8]) -> Result<(EntryMetadata, BodyDigest), DecodeError> {
-    let header = Header::parse(frame)?;
+pub fn decode_detached(frame: Bytes) -> Result<(EntryMetadata, BodyDigest), DecodeError> {
+    let header = Header::parse(&frame)?;
     if header.flags & FLAG_DETACHED == 0 {
         return Err(DecodeError::WrongLayout);
     }
     if frame.len() != header.len {
         return Err(DecodeError::TrailingBytes);
     }
-    Ok((header.metadata()?, header.digest))
+    Ok((header.metadata(&frame)?, header.digest))
 }
 
 fn encode_frame(
@@ -428,13 +454,10 @@ impl<'a> Header<'a> {
         })
     }
 
-    fn metadata(&self) -> Result<EntryMetadata, DecodeError> {
-        let (wire, rest) = postcard::take_from_bytes::<WireMetadata<'_>>(self.metadata)
-            .map_err(|_| DecodeError::Malformed)?;
-        if !rest.is_empty() {
-            return Err(DecodeError::Malformed);
-        }
-        wire.into_metadata()
+    /// The metadata, whose header values are slices of `frame`, the frame this header was
+    /// parsed from.
+    fn metadata(&self, frame: &Bytes) -> Result<EntryMetadata, DecodeError> {
+        wire::read_metadata(frame, self.metadata)
     }
 }
 
@@ -445,113 +468,14 @@ fn read_array<const N: usize>(frame: &[u8], at: usize) -> Result<[u8; N], Decode
         .ok_or(DecodeError::Truncated)
 }
 
-/// The serde mirror of [`EntryMetadata`]. Field order is the format: changing it means a new
-/// [`FORMAT_VERSION`].
-#[derive(Serialize, Deserialize)]
-struct WireMetadata<'a> {
-    #[serde(borrow)]
-    key: &'a str,
-    #[serde(borrow)]
-    method: &'a str,
-    #[serde(borrow)]
-    url: &'a str,
-    status: u16,
-    #[serde(borrow)]
-    headers: Vec<WireField<'a>>,
-    #[serde(borrow)]
-    vary_request_headers: Vec<WireField<'a>>,
-    request_time: WireTime,
-    response_time: WireTime,
-    priority: u8,
-    expires_at: Option<WireTime>,
-    body_len: u64,
-}
-
-/// One header field: its name and raw value bytes (values need not be UTF-8).
-#[derive(Serialize, Deserialize)]
-struct WireField<'a>(
-    #[serde(borrow)] &'a str,
-    #[serde(borrow, serialize_with = "serialize_bytes")] &'a [u8],
-);
-
-/// Seconds and nanoseconds since the Unix epoch (earlier times are stored as the epoch).
-#[derive(Serialize, Deserialize)]
-struct WireTime(u64, u32);
-
-fn serialize_bytes<S: Serializer>(bytes: &&[u8], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_bytes(bytes)
-}
-
-impl<'a> WireMetadata<'a> {
-    fn from_metadata(meta: &'a EntryMetadata) -> Self {
-        WireMetadata {
-            key: &meta.key,
-            method: meta.method.as_str(),
-            url: &meta.url,
-            status: meta.status,
-            headers: wire_fields(&meta.headers),
-            vary_request_headers: wire_fields(&meta.vary_request_headers),
-            request_time: WireTime::from_time(meta.request_time),
-            response_time: WireTime::from_time(meta.response_time),
-            priority: meta.priority.as_u8(),
-            expires_at: meta.expires_at.map(WireTime::from_time),
-            body_len: meta.body_len,
-        }
-    }
-
-    fn into_metadata(self) -> Result<EntryMetadata, DecodeError> {
-        Ok(EntryMetadata {
-            key: self.key.to_owned(),
-            method: Method::from_bytes(self.method.as_bytes())
-                .map_err(|_| DecodeError::Malformed)?,
-            url: self.url.to_owned(),
-            status: self.status,
-            headers: header_map(&self.headers)?,
-            vary_request_headers: header_map(&self.vary_request_headers)?,
-            request_time: self.request_time.into_time()?,
-            response_time: self.response_time.into_time()?,
-            priority: Priority::from_u8(self.priority).ok_or(DecodeError::Malformed)?,
-            expires_at: self.expires_at.map(WireTime::into_time).transpose()?,
-            body_len: self.body_len,
-        })
-    }
-}
-
-fn wire_fields(map: &HeaderMap) -> Vec<WireField<'_>> {
-    map.iter()
-        .map(|(name, value)| WireField(name.as_str(), value.as_bytes()))
-        .collect()
-}
-
-fn header_map(fields: &[WireField<'_>]) -> Result<HeaderMap, DecodeError> {
-    let mut map = HeaderMap::with_capacity(fields.len());
-    for WireField(name, value) in fields {
-        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| DecodeError::Malformed)?;
-        let value = HeaderValue::from_bytes(value).map_err(|_| DecodeError::Malformed)?;
-        map.append(name, value);
-    }
-    Ok(map)
-}
-
-impl WireTime {
-    fn from_time(time: SystemTime) -> Self {
-        let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-        WireTime(since.as_secs(), since.subsec_nanos())
-    }
-
-    fn into_time(self) -> Result<SystemTime, DecodeError> {
-        if self.1 >= 1_000_000_000 {
-            return Err(DecodeError::Malformed);
-        }
-        UNIX_EPOCH
-            .checked_add(Duration::new(self.0, self.1))
-            .ok_or(DecodeError::Malformed)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    use http::{HeaderValue, Method};
+
     use super::*;
+    use crate::entry::Priority;
 
     fn entry(body: &'static [u8]) -> CacheEntry {
         let now = UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789);
@@ -586,11 +510,31 @@ mod tests {
     }
 
     #[test]
-    fn body_is_a_slice_of_the_frame() {
+    fn body_and_header_values_are_slices_of_the_frame() {
         let frame = Bytes::from(encode(&entry(b"zero copy")).unwrap());
         let range = frame.as_ptr_range();
         let back = decode(frame.clone()).unwrap();
         assert!(range.contains(&back.body.as_ptr()));
+        let values = back.metadata.headers.values();
+        for value in values.chain(back.metadata.vary_request_headers.values()) {
+            assert!(range.contains(&value.as_bytes().as_ptr()), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn detached_header_values_are_slices_of_the_frame() {
+        let e = entry(b"");
+        let frame = Bytes::from(encode_detached(&e.metadata, BodyDigest::of(b"")).unwrap());
+        let range = frame.as_ptr_range();
+        let (meta, _) = decode_detached(frame.clone()).unwrap();
+        assert_eq!(meta, e.metadata);
+        for value in meta.headers.values() {
+            assert!(range.contains(&value.as_bytes().as_ptr()), "{value:?}");
+        }
+        let meta = decode_metadata(frame.clone()).unwrap();
+        for value in meta.headers.values() {
+            assert!(range.contains(&value.as_bytes().as_ptr()), "{value:?}");
+        }
     }
 
     #[test]
@@ -609,10 +553,11 @@ mod tests {
     fn detached_round_trip_and_layout_checks() {
         let e = entry(b"abc");
         let frame = encode_detached(&e.metadata, BodyDigest::of(b"stored")).unwrap();
-        let (meta, digest) = decode_detached(&frame).unwrap();
+        let frame = Bytes::from(frame);
+        let (meta, digest) = decode_detached(frame.clone()).unwrap();
         assert_eq!(meta, e.metadata);
         assert!(digest.verify(b"stored").is_ok());
-        assert_eq!(decode(Bytes::from(frame)), Err(DecodeError::WrongLayout));
+        assert_eq!(decode(frame), Err(DecodeError::WrongLayout));
     }
 
     #[test]
@@ -620,17 +565,5 @@ mod tests {
         let mut frame = encode(&entry(b"x")).unwrap();
         frame.push(0);
         assert_eq!(decode(Bytes::from(frame)), Err(DecodeError::TrailingBytes));
-    }
-
-    #[test]
-    fn invalid_nanos_is_malformed_not_a_panic() {
-        assert_eq!(
-            WireTime(u64::MAX, 999_999_999).into_time(),
-            Err(DecodeError::Malformed)
-        );
-        assert_eq!(
-            WireTime(0, 1_000_000_000).into_time(),
-            Err(DecodeError::Malformed)
-        );
     }
 }
