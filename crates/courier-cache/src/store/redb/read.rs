@@ -50,6 +50,16 @@ pub(super) fn open_entry(
     if live_at.is_some_and(|now| metadata.is_expired(now)) {
         return Ok(Stored::Absent);
     }
+    with_body(key, metadata, digest, bodies)
+}
+
+/// The entry of decoded `metadata` (whose body has `digest`), body read from `bodies`.
+pub(super) fn with_body(
+    key: &str,
+    metadata: EntryMetadata,
+    digest: encoding::BodyDigest,
+    bodies: &impl ReadableTable<&'static str, &'static [u8]>,
+) -> Result<Stored, redb::StorageError> {
     let Some(body) = bodies.get(key)? else {
         return Ok(Stored::Unreadable);
     };

@@ -485,14 +485,14 @@ impl BlockingStore for Inner {
             for row in metadata.iter()? {
                 let (key, frame) = row?;
                 let (key, frame) = (key.value(), frame.value());
-                let Some((meta, _)) = read::decode_metadata(key, frame) else {
+                let Some((meta, digest)) = read::decode_metadata(key, frame) else {
                     unreadable.push(key.to_owned());
                     continue;
                 };
                 if meta.is_expired(now) || !filter.matches(&meta.url) {
                     continue;
                 }
-                match read::open_entry(key, frame, &bodies, Some(now))? {
+                match read::with_body(key, meta, digest, &bodies)? {
                     Stored::Entry(entry) => found.push(entry),
                     Stored::Unreadable => unreadable.push(key.to_owned()),
                     Stored::Absent => {}
