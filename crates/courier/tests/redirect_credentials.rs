@@ -8,6 +8,7 @@
 mod common;
 
 use std::collections::HashMap;
+use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +21,10 @@ use axum::response::{IntoResponse, Redirect, Response as AxumResponse};
 use axum::routing::get;
 use common::TestServer;
 use courier::interceptors::auth::{MemoryTokenStore, RefreshError, Token, refresh_fn};
-use courier::{AuthInterceptor, Body, Client, ClientBuilder, ErrorKind, RequestFlow, on_request};
+use courier::{
+    AuthInterceptor, Body, Client, ClientBuilder, ErrorKind, RequestBuilder, RequestFlow, Response,
+    on_request,
+};
 
 /// Reports the credential headers it got.
 async fn credentials(headers: HeaderMap) -> String {
@@ -38,56 +42,44 @@ async fn credentials(headers: HeaderMap) -> String {
     }
 }
 
-/// An origin whose `/away` redirects to `other`'s `/landing` and whose `/here` redirects to
-/// its own `/landing`.
-async fn origin(other: &TestServer) -> TestServer {
+/// Two origins (same host, other ports) reporting the credentials their `/landing` gets; the
+/// first one's `/away` redirects to the second one's `/landing` and its `/here` to its own.
+async fn reporting_origins() -> (TestServer, TestServer) {
+    let other = TestServer::start(Router::new().route("/landing", get(credentials))).await;
     let target = other.url("/landing");
-    TestServer::start(
+    let server = TestServer::start(
         Router::new()
             .route("/away", get(move || async move { Redirect::to(&target) }))
             .route("/here", get(|| async { Redirect::to("/landing") }))
             .route("/landing", get(credentials)),
     )
-    .await
+    .await;
+    (server, other)
+}
+
+/// A client builder whose base URL is `server`.
+fn client_of(server: &TestServer) -> ClientBuilder {
+    Client::builder().base_url(server.url("/")).no_proxy()
 }
 
 #[tokio::test]
 async fn a_credential_looking_request_header_is_dropped_at_an_origin_change_only() {
-    // Same host, another port: another origin.
-    let other = TestServer::start(Router::new().route("/landing", get(credentials))).await;
-    let server = origin(&other).await;
-    let client = Client::builder()
-        .base_url(server.url("/"))
-        .no_proxy()
-        .build()
-        .unwrap();
+    let (server, other) = reporting_origins().await;
+    let client = client_of(&server).build().unwrap();
 
-    let away = client
-        .get("away")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
+    let away = get_with_api_key(&client, "away").send().await.unwrap();
     assert_eq!(away.url().as_str(), other.url("/landing"));
     assert_eq!(away.redirects().len(), 1);
     assert_eq!(away.text().await.unwrap(), "none");
 
-    let here = client
-        .get("here")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
+    let here = get_with_api_key(&client, "here").send().await.unwrap();
     assert_eq!(here.text().await.unwrap(), "x-api-key=k3y");
 }
 
 #[tokio::test]
 async fn default_headers_marked_sensitive_are_dropped_at_an_origin_change() {
-    let other = TestServer::start(Router::new().route("/landing", get(credentials))).await;
-    let server = origin(&other).await;
-    let client = Client::builder()
-        .base_url(server.url("/"))
-        .no_proxy()
+    let (server, _other) = reporting_origins().await;
+    let client = client_of(&server)
         .default_header("x-api-key", "k3y") // looks like a credential: dropped by itself
         .default_header("x-tenant", "acme") // does not: marked below
         .sensitive_header("x-tenant")
@@ -113,6 +105,11 @@ struct Seen {
 impl Seen {
     fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Where it was received, as `host:port/path`, for messages.
+    fn place(&self) -> String {
+        format!("{}{}", self.header("host").unwrap_or("?"), self.path)
     }
 }
 
@@ -212,7 +209,7 @@ impl Origin {
 
     /// A client builder whose base URL is this origin.
     fn client(&self) -> ClientBuilder {
-        Client::builder().base_url(self.url("/")).no_proxy()
+        client_of(&self.server)
     }
 
     /// Forgets what was received.
@@ -227,12 +224,112 @@ async fn two_origins() -> (Origin, Origin) {
     (Origin::start().await, Origin::start().await)
 }
 
-fn chain(response: &courier::Response) -> Vec<String> {
+/// Two origins `(a, b)` where `a`'s `path` answers `status` pointing at `b`'s `/landing`.
+async fn origins_redirecting(path: &str, status: u16) -> (Origin, Origin) {
+    let (a, b) = two_origins().await;
+    a.redirect(path, status, b.url("/landing"));
+    (a, b)
+}
+
+/// Two origins `(a, b)` where `a`'s `/away` answers `status` pointing at `b`'s `/landing`
+/// and `a`'s `/here` answers `status` pointing at its own `/landing`.
+async fn origins_with_away_and_here(status: u16) -> (Origin, Origin) {
+    let (a, b) = origins_redirecting("/away", status).await;
+    a.redirect("/here", status, "/landing");
+    (a, b)
+}
+
+/// Two origins `(a, b)` where `a`'s `/upload` answers `status` pointing at `b`'s `/landing`,
+/// and a `method` request to that `/upload`, carrying `x-api-key: k3y` and `body`, not sent
+/// yet.
+async fn upload_across_origins(
+    status: u16,
+    method: Method,
+    body: impl Into<Body>,
+) -> (Origin, Origin, RequestBuilder) {
+    let (a, b) = origins_redirecting("/upload", status).await;
+    let upload = a
+        .client()
+        .build()
+        .unwrap()
+        .request(method, "upload")
+        .header("x-api-key", "k3y")
+        .body(body);
+    (a, b, upload)
+}
+
+fn chain(response: &Response) -> Vec<String> {
     response
         .redirects()
         .iter()
         .map(ToString::to_string)
         .collect()
+}
+
+/// A GET of `path` carrying the credential-looking `x-api-key: k3y`.
+fn get_with_api_key(client: &Client, path: &str) -> RequestBuilder {
+    client.get(path).header("x-api-key", "k3y")
+}
+
+/// A POST of `path` carrying `x-api-key: k3y` and the `text/plain` body `payload`.
+fn post_payload_with_api_key(client: &Client, path: &str) -> RequestBuilder {
+    client
+        .post(path)
+        .header("x-api-key", "k3y")
+        .header("content-type", "text/plain")
+        .body("payload")
+}
+
+/// Sends `request`, checks that it ended at `landing`'s `/landing`, and returns the response
+/// with the one request `landing` received there.
+async fn send_to_landing(request: RequestBuilder, landing: &Origin) -> (Response, Seen) {
+    let response = request.send().await.unwrap();
+    assert_eq!(response.url().as_str(), landing.url("/landing"));
+    (response, landing.only_at("/landing"))
+}
+
+/// Sends `request`, which must fail on the redirect limit.
+async fn assert_stops_at_the_redirect_limit(request: RequestBuilder) {
+    let error = request.send().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Redirect, "{error:?}");
+}
+
+/// Asserts that `seen` carried each of `headers` with its value.
+fn assert_carried(seen: &Seen, headers: &[(&str, &str)]) {
+    for (name, value) in headers {
+        assert_eq!(
+            seen.header(name),
+            Some(*value),
+            "{name} lost at {}",
+            seen.place()
+        );
+    }
+}
+
+/// Asserts that `seen` carried none of the headers `names`.
+fn assert_not_carried(seen: &Seen, names: &[&str]) {
+    for name in names {
+        assert_eq!(seen.header(name), None, "{name} reached {}", seen.place());
+    }
+}
+
+/// Asserts that `seen` is a GET with no body and no body headers; `context` goes in the
+/// messages.
+fn assert_bare_get(seen: &Seen, context: impl Display) {
+    assert_eq!(seen.method, Method::GET, "{context}: body {:?}", seen.body);
+    assert!(seen.body.is_empty(), "{context}: {:?}", seen.body);
+    for name in ["content-type", "content-length", "transfer-encoding"] {
+        assert_eq!(seen.header(name), None, "{context}: {name}");
+    }
+}
+
+/// Asserts that `response` is the redirect itself, not followed: `status` from `url`,
+/// pointing at `location`.
+fn assert_unfollowed_redirect(response: &Response, status: StatusCode, url: &str, location: &str) {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.headers()["location"], location);
+    assert_eq!(response.url().as_str(), url);
+    assert!(response.redirects().is_empty());
 }
 
 /// A replayable 7-byte body.
@@ -252,46 +349,40 @@ fn one_shot_payload() -> Body {
     )
 }
 
-/// An `AuthInterceptor` putting `Bearer t0k` into `x-auth`, whose refresher counts its calls
-/// (and always fails).
-fn x_auth_interceptor(refreshes: &Arc<AtomicUsize>) -> AuthInterceptor {
-    let refreshes = Arc::clone(refreshes);
-    AuthInterceptor::builder(
+/// A client of `origin` with an `AuthInterceptor` putting `Bearer t0k` into `x-auth`, and the
+/// count of its refresher's calls (the refresher always fails).
+fn client_with_x_auth(origin: &Origin) -> (Client, Arc<AtomicUsize>) {
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&refreshes);
+    let interceptor = AuthInterceptor::builder(
         MemoryTokenStore::with_token(Token::new("t0k")),
         refresh_fn(move |_, _| {
-            refreshes.fetch_add(1, Ordering::SeqCst);
+            counted.fetch_add(1, Ordering::SeqCst);
             async { Err(RefreshError::revoked("no refresh in these tests")) }
         }),
     )
     .header_name("x-auth")
     .build()
-    .unwrap()
+    .unwrap();
+    let client = origin.client().interceptor(interceptor).build().unwrap();
+    (client, refreshes)
 }
 
 // ----- The AuthInterceptor's header -----
 
 #[tokio::test]
 async fn the_auth_interceptor_header_reaches_its_origin_but_not_another_one_after_a_redirect() {
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 302, b.url("/landing"));
-    a.redirect("/here", 302, "/landing");
-    let refreshes = Arc::new(AtomicUsize::new(0));
-    let client = a
-        .client()
-        .interceptor(x_auth_interceptor(&refreshes))
-        .build()
-        .unwrap();
+    let (a, b) = origins_with_away_and_here(302).await;
+    let (client, refreshes) = client_with_x_auth(&a);
 
-    let away = client.get("away").send().await.unwrap();
-    assert_eq!(away.url().as_str(), b.url("/landing"));
-    assert_eq!(a.only_at("/away").header("x-auth"), Some("Bearer t0k"));
+    let (_, landed) = send_to_landing(client.get("away"), &b).await;
+    assert_carried(&a.only_at("/away"), &[("x-auth", "Bearer t0k")]);
     assert_eq!(b.calls(), 1);
-    assert_eq!(b.only_at("/landing").header("x-auth"), None);
+    assert_not_carried(&landed, &["x-auth"]);
 
     // Within the origin it is kept.
-    let here = client.get("here").send().await.unwrap();
-    assert_eq!(here.url().as_str(), a.url("/landing"));
-    assert_eq!(a.only_at("/landing").header("x-auth"), Some("Bearer t0k"));
+    let (_, landed) = send_to_landing(client.get("here"), &a).await;
+    assert_carried(&landed, &[("x-auth", "Bearer t0k")]);
     assert_eq!(refreshes.load(Ordering::SeqCst), 0);
 }
 
@@ -299,15 +390,9 @@ async fn the_auth_interceptor_header_reaches_its_origin_but_not_another_one_afte
 async fn a_401_from_the_other_origin_after_a_redirect_gets_no_token_and_starts_no_refresh() {
     // The interceptor judges a 401 by the URL it came from: that of the hop courier
     // followed itself, not the first one.
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 302, b.url("/landing"));
+    let (a, b) = origins_redirecting("/away", 302).await;
     b.answer("/landing", 401);
-    let refreshes = Arc::new(AtomicUsize::new(0));
-    let client = a
-        .client()
-        .interceptor(x_auth_interceptor(&refreshes))
-        .build()
-        .unwrap();
+    let (client, refreshes) = client_with_x_auth(&a);
 
     let error = client.get("away").send().await.unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::UNAUTHORIZED));
@@ -315,16 +400,14 @@ async fn a_401_from_the_other_origin_after_a_redirect_gets_no_token_and_starts_n
     assert_eq!(refreshes.load(Ordering::SeqCst), 0);
     assert_eq!(a.calls(), 1, "not sent again");
     assert_eq!(b.calls(), 1);
-    assert_eq!(b.only_at("/landing").header("x-auth"), None);
+    assert_not_carried(&b.only_at("/landing"), &["x-auth"]);
 }
 
 // ----- Headers marked by an interceptor -----
 
 #[tokio::test]
 async fn a_header_an_interceptor_marks_sensitive_is_dropped_at_an_origin_change_only() {
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 302, b.url("/landing"));
-    a.redirect("/here", 302, "/landing");
+    let (a, b) = origins_with_away_and_here(302).await;
     let mark = on_request(|mut request: courier::Request| async move {
         let headers = request.headers_mut();
         headers.insert("x-tenant", HeaderValue::from_static("acme"));
@@ -337,16 +420,13 @@ async fn a_header_an_interceptor_marks_sensitive_is_dropped_at_an_origin_change_
     });
     let client = a.client().interceptor(mark).build().unwrap();
 
-    client.get("away").send().await.unwrap();
-    assert_eq!(a.only_at("/away").header("x-tenant"), Some("acme"));
-    let landed = b.only_at("/landing");
-    assert_eq!(landed.header("x-tenant"), None);
-    assert_eq!(landed.header("x-trace"), Some("42"));
+    let (_, landed) = send_to_landing(client.get("away"), &b).await;
+    assert_carried(&a.only_at("/away"), &[("x-tenant", "acme")]);
+    assert_not_carried(&landed, &["x-tenant"]);
+    assert_carried(&landed, &[("x-trace", "42")]);
 
-    client.get("here").send().await.unwrap();
-    let landed = a.only_at("/landing");
-    assert_eq!(landed.header("x-tenant"), Some("acme"));
-    assert_eq!(landed.header("x-trace"), Some("42"));
+    let (_, landed) = send_to_landing(client.get("here"), &a).await;
+    assert_carried(&landed, &[("x-tenant", "acme"), ("x-trace", "42")]);
 }
 
 #[tokio::test]
@@ -360,9 +440,7 @@ async fn every_credential_looking_name_given_to_headers_is_dropped_at_an_origin_
         "x-password",
         "x-amz-security-token",
     ];
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 302, b.url("/landing"));
-    a.redirect("/here", 302, "/landing");
+    let (a, b) = origins_with_away_and_here(302).await;
     let client = a.client().build().unwrap();
     let mut headers = HeaderMap::new();
     for name in NAMES {
@@ -370,27 +448,12 @@ async fn every_credential_looking_name_given_to_headers_is_dropped_at_an_origin_
     }
     headers.insert("x-trace", HeaderValue::from_static("42"));
 
-    client
-        .get("away")
-        .headers(headers.clone())
-        .send()
-        .await
-        .unwrap();
-    let landed = b.only_at("/landing");
-    for name in NAMES {
-        assert_eq!(landed.header(name), None, "{name} reached the other origin");
-    }
-    assert_eq!(landed.header("x-trace"), Some("42"));
+    let (_, landed) = send_to_landing(client.get("away").headers(headers.clone()), &b).await;
+    assert_not_carried(&landed, &NAMES);
+    assert_carried(&landed, &[("x-trace", "42")]);
 
-    client.get("here").headers(headers).send().await.unwrap();
-    let landed = a.only_at("/landing");
-    for name in NAMES {
-        assert_eq!(
-            landed.header(name),
-            Some("s3cr3t"),
-            "{name} lost in the origin"
-        );
-    }
+    let (_, landed) = send_to_landing(client.get("here").headers(headers), &a).await;
+    assert_carried(&landed, &NAMES.map(|name| (name, "s3cr3t")));
 }
 
 // ----- The chain and the limit across a hop courier follows -----
@@ -403,26 +466,19 @@ async fn the_redirect_chain_lists_every_hop_around_the_one_courier_follows() {
     b.redirect("/landing", 302, "/final"); // followed by reqwest again
     let client = a.client().build().unwrap();
 
-    let response = client
-        .get("start")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
+    let response = get_with_api_key(&client, "start").send().await.unwrap();
     assert_eq!(response.url().as_str(), b.url("/final"));
     assert_eq!(
         chain(&response),
         [a.url("/start"), a.url("/mid"), b.url("/landing")]
     );
     assert_eq!(response.text().await.unwrap(), "ok");
-    assert_eq!(a.only_at("/start").header("x-api-key"), Some("k3y"));
-    assert_eq!(a.only_at("/mid").header("x-api-key"), Some("k3y"));
+    assert_carried(&a.only_at("/start"), &[("x-api-key", "k3y")]);
+    assert_carried(&a.only_at("/mid"), &[("x-api-key", "k3y")]);
     assert_eq!(b.calls(), 2);
-    assert!(
-        b.seen()
-            .iter()
-            .all(|seen| seen.header("x-api-key").is_none())
-    );
+    for seen in b.seen() {
+        assert_not_carried(&seen, &["x-api-key"]);
+    }
 }
 
 #[tokio::test]
@@ -441,7 +497,7 @@ async fn a_header_dropped_at_an_origin_change_stays_dropped_back_at_the_first_or
         .unwrap();
     assert_eq!(response.url().as_str(), a.url("/back"));
     assert_eq!(chain(&response), [a.url("/start"), b.url("/bounce")]);
-    assert_eq!(b.only_at("/bounce").header("x-api-key"), None);
+    assert_not_carried(&b.only_at("/bounce"), &["x-api-key"]);
     let back = a.only_at("/back");
     assert_eq!(back.header("x-api-key"), None, "restored on the way back");
     assert_eq!(back.method, Method::POST);
@@ -459,70 +515,32 @@ async fn the_redirect_limit_counts_the_hops_courier_follows() {
     let two = a.client().max_redirects(2).build().unwrap();
 
     // start → mid → landing: two redirects, the second one courier's.
-    let error = one
-        .get("start")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect, "{error:?}");
+    assert_stops_at_the_redirect_limit(get_with_api_key(&one, "start")).await;
     assert_eq!(b.calls(), 0);
 
-    let error = two
-        .get("start")
-        .header("x-api-key", "k3y")
-        .max_redirects(1) // the request's own limit
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect, "{error:?}");
+    // The request's own limit.
+    assert_stops_at_the_redirect_limit(get_with_api_key(&two, "start").max_redirects(1)).await;
     assert_eq!(b.calls(), 0);
 
-    let response = two
-        .get("start")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.url().as_str(), b.url("/landing"));
+    let (response, landed) = send_to_landing(get_with_api_key(&two, "start"), &b).await;
     assert_eq!(chain(&response), [a.url("/start"), a.url("/mid")]);
-    assert_eq!(b.only_at("/landing").header("x-api-key"), None);
+    assert_not_carried(&landed, &["x-api-key"]);
 
     // away → onward (courier's hop) → final: the hop counts, so one is not enough for
     // reqwest's redirect after it.
     b.clear();
-    let error = one
-        .get("away")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect, "{error:?}");
+    assert_stops_at_the_redirect_limit(get_with_api_key(&one, "away")).await;
     assert_eq!(b.calls(), 1);
-    assert_eq!(b.only_at("/onward").header("x-api-key"), None);
+    assert_not_carried(&b.only_at("/onward"), &["x-api-key"]);
 
-    let response = two
-        .get("away")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
+    let response = get_with_api_key(&two, "away").send().await.unwrap();
     assert_eq!(response.url().as_str(), b.url("/final"));
     assert_eq!(chain(&response), [a.url("/away"), b.url("/onward")]);
 
     // None allowed: not even the hop to the other origin.
     b.clear();
-    let error = a
-        .client()
-        .max_redirects(0)
-        .build()
-        .unwrap()
-        .get("away")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error.kind(), ErrorKind::Redirect, "{error:?}");
+    let none = a.client().max_redirects(0).build().unwrap();
+    assert_stops_at_the_redirect_limit(get_with_api_key(&none, "away")).await;
     assert_eq!(b.calls(), 0);
 }
 
@@ -531,31 +549,24 @@ async fn the_redirect_limit_counts_the_hops_courier_follows() {
 #[tokio::test]
 async fn a_post_sent_by_301_302_or_303_to_another_origin_arrives_as_a_bare_get() {
     for status in [301, 302, 303] {
-        let (a, b) = two_origins().await;
-        a.redirect("/submit", status, b.url("/landing"));
+        let (a, b) = origins_redirecting("/submit", status).await;
         let client = a.client().build().unwrap();
 
-        let response = client
-            .post("submit")
-            .header("x-api-key", "k3y")
-            .header("content-type", "text/plain")
-            .body("payload")
+        let response = post_payload_with_api_key(&client, "submit")
             .send()
             .await
             .unwrap();
         assert_eq!(response.url().as_str(), b.url("/landing"), "{status}");
         let sent = a.only_at("/submit");
-        assert_eq!(sent.header("content-type"), Some("text/plain"));
-        assert_eq!(sent.header("content-length"), Some("7"));
+        assert_carried(
+            &sent,
+            &[("content-type", "text/plain"), ("content-length", "7")],
+        );
         assert_eq!(sent.body, "payload");
 
         assert_eq!(b.calls(), 1, "{status}");
         let landed = b.only_at("/landing");
-        assert_eq!(landed.method, Method::GET, "{status}");
-        assert!(landed.body.is_empty(), "{status}: {:?}", landed.body);
-        assert_eq!(landed.header("content-type"), None, "{status}");
-        assert_eq!(landed.header("content-length"), None, "{status}");
-        assert_eq!(landed.header("transfer-encoding"), None, "{status}");
+        assert_bare_get(&landed, status);
         assert_eq!(landed.header("x-api-key"), None, "{status}");
     }
 }
@@ -563,15 +574,10 @@ async fn a_post_sent_by_301_302_or_303_to_another_origin_arrives_as_a_bare_get()
 #[tokio::test]
 async fn a_307_or_308_to_another_origin_re_sends_an_in_memory_body_without_the_credential() {
     for status in [307, 308] {
-        let (a, b) = two_origins().await;
-        a.redirect("/upload", status, b.url("/landing"));
-        let client = a.client().build().unwrap();
+        let (a, b, upload) = upload_across_origins(status, Method::POST, "payload").await;
 
-        let response = client
-            .post("upload")
-            .header("x-api-key", "k3y")
+        let response = upload
             .header("content-type", "text/plain")
-            .body("payload")
             .send()
             .await
             .unwrap();
@@ -591,43 +597,30 @@ async fn a_307_or_308_to_another_origin_re_sends_an_in_memory_body_without_the_c
 
 #[tokio::test]
 async fn a_307_to_another_origin_re_sends_a_replayable_stream_without_the_credential() {
-    let (a, b) = two_origins().await;
-    a.redirect("/upload", 307, b.url("/landing"));
-    let client = a.client().build().unwrap();
+    let (a, b, upload) = upload_across_origins(307, Method::PUT, replayable_payload()).await;
 
-    let response = client
-        .put("upload")
-        .header("x-api-key", "k3y")
-        .body(replayable_payload())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.url().as_str(), b.url("/landing"));
+    let (_, landed) = send_to_landing(upload, &b).await;
     assert_eq!(a.only_at("/upload").body, "payload");
-    let landed = b.only_at("/landing");
     assert_eq!(landed.method, Method::PUT);
     assert_eq!(landed.body, "payload");
-    assert_eq!(landed.header("x-api-key"), None);
+    assert_not_carried(&landed, &["x-api-key"]);
 }
 
 #[tokio::test]
 async fn a_307_to_another_origin_with_a_one_shot_stream_is_returned_as_it_is() {
-    let (a, b) = two_origins().await;
-    a.redirect("/upload", 307, b.url("/landing"));
-    let client = a.client().build().unwrap();
+    let (a, b, upload) = upload_across_origins(307, Method::POST, one_shot_payload()).await;
 
-    let response = client
-        .post("upload")
-        .header("x-api-key", "k3y")
-        .body(one_shot_payload())
+    let response = upload
         .validate_status(|status| status.is_success() || status.is_redirection())
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
-    assert_eq!(response.headers()["location"], b.url("/landing").as_str());
-    assert_eq!(response.url().as_str(), a.url("/upload"));
-    assert!(response.redirects().is_empty());
+    assert_unfollowed_redirect(
+        &response,
+        StatusCode::TEMPORARY_REDIRECT,
+        &a.url("/upload"),
+        &b.url("/landing"),
+    );
     assert_eq!(a.only_at("/upload").body, "payload");
     assert_eq!(b.calls(), 0);
 }
@@ -635,23 +628,11 @@ async fn a_307_to_another_origin_with_a_one_shot_stream_is_returned_as_it_is() {
 #[tokio::test]
 async fn a_303_to_another_origin_is_followed_even_with_a_one_shot_stream() {
     // No body goes along, so there is nothing to re-send.
-    let (a, b) = two_origins().await;
-    a.redirect("/upload", 303, b.url("/landing"));
-    let client = a.client().build().unwrap();
+    let (_a, b, upload) = upload_across_origins(303, Method::POST, one_shot_payload()).await;
 
-    let response = client
-        .post("upload")
-        .header("x-api-key", "k3y")
-        .body(one_shot_payload())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.url().as_str(), b.url("/landing"));
-    let landed = b.only_at("/landing");
-    assert_eq!(landed.method, Method::GET);
-    assert!(landed.body.is_empty());
-    assert_eq!(landed.header("content-length"), None);
-    assert_eq!(landed.header("x-api-key"), None);
+    let (_, landed) = send_to_landing(upload, &b).await;
+    assert_bare_get(&landed, "303 with a one-shot stream");
+    assert_not_carried(&landed, &["x-api-key"]);
 }
 
 #[tokio::test]
@@ -664,43 +645,26 @@ async fn a_303_within_the_origin_before_a_307_to_another_origin_leaves_a_bare_ge
     let client = a.client().build().unwrap();
 
     // Without a sensitive header reqwest follows all of it: the reference.
-    let response = client
+    let reference = client
         .post("submit")
         .header("content-type", "text/plain")
-        .body("payload")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.url().as_str(), b.url("/landing"));
-    let reference = b.only_at("/landing");
-    assert_eq!(reference.method, Method::GET);
-    assert!(reference.body.is_empty());
+        .body("payload");
+    let (_, landed) = send_to_landing(reference, &b).await;
+    assert_bare_get(&landed, "the reference, followed by reqwest");
     b.clear();
 
-    let response = client
-        .post("submit")
-        .header("x-api-key", "k3y")
-        .header("content-type", "text/plain")
-        .body("payload")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.url().as_str(), b.url("/landing"));
+    let (response, landed) =
+        send_to_landing(post_payload_with_api_key(&client, "submit"), &b).await;
     assert_eq!(chain(&response), [a.url("/submit"), a.url("/result")]);
-    let landed = b.only_at("/landing");
-    assert_eq!(landed.header("x-api-key"), None);
-    assert_eq!(landed.method, Method::GET, "body: {:?}", landed.body);
-    assert!(landed.body.is_empty(), "{:?}", landed.body);
-    assert_eq!(landed.header("content-type"), None);
-    assert_eq!(landed.header("content-length"), None);
+    assert_not_carried(&landed, &["x-api-key"]);
+    assert_bare_get(&landed, "303 within the origin, then 307 across");
 }
 
 // ----- Following off -----
 
 #[tokio::test]
 async fn with_following_off_a_redirect_carrying_a_credential_is_returned_as_it_is() {
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 302, b.url("/landing"));
+    let (a, b) = origins_redirecting("/away", 302).await;
     let off = a
         .client()
         .follow_redirects(false)
@@ -709,25 +673,20 @@ async fn with_following_off_a_redirect_carrying_a_credential_is_returned_as_it_i
         .unwrap();
     let on = a.client().build().unwrap();
 
-    let by_client = off
-        .get("away")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
-    let by_request = on
-        .get("away")
-        .header("x-api-key", "k3y")
+    let by_client = get_with_api_key(&off, "away").send().await.unwrap();
+    let by_request = get_with_api_key(&on, "away")
         .follow_redirects(false)
         .validate_status(|status| status.is_redirection())
         .send()
         .await
         .unwrap();
     for response in [by_client, by_request] {
-        assert_eq!(response.status(), StatusCode::FOUND);
-        assert_eq!(response.headers()["location"], b.url("/landing").as_str());
-        assert_eq!(response.url().as_str(), a.url("/away"));
-        assert!(response.redirects().is_empty());
+        assert_unfollowed_redirect(
+            &response,
+            StatusCode::FOUND,
+            &a.url("/away"),
+            &b.url("/landing"),
+        );
     }
     assert_eq!(a.calls(), 2);
     assert_eq!(b.calls(), 0);
@@ -738,64 +697,46 @@ async fn with_following_off_a_redirect_carrying_a_credential_is_returned_as_it_i
 #[tokio::test]
 async fn authorization_and_an_api_key_are_both_dropped_at_an_origin_change_and_both_kept_within_it()
 {
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 302, b.url("/landing"));
-    a.redirect("/here", 302, "/landing");
+    const SENT: [(&str, &str); 2] = [("authorization", "Bearer t0k"), ("x-api-key", "k3y")];
+    let (a, b) = origins_with_away_and_here(302).await;
     let client = a.client().build().unwrap();
+    let request = |path: &str| {
+        client
+            .get(path)
+            .bearer_auth("t0k")
+            .header("x-api-key", "k3y")
+    };
 
-    client
-        .get("away")
-        .bearer_auth("t0k")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
-    let sent = a.only_at("/away");
-    assert_eq!(sent.header("authorization"), Some("Bearer t0k"));
-    assert_eq!(sent.header("x-api-key"), Some("k3y"));
-    let landed = b.only_at("/landing");
-    assert_eq!(landed.header("authorization"), None);
-    assert_eq!(landed.header("x-api-key"), None);
+    let (_, landed) = send_to_landing(request("away"), &b).await;
+    assert_carried(&a.only_at("/away"), &SENT);
+    assert_not_carried(&landed, &["authorization", "x-api-key"]);
 
-    client
-        .get("here")
-        .bearer_auth("t0k")
-        .header("x-api-key", "k3y")
-        .send()
-        .await
-        .unwrap();
-    let landed = a.only_at("/landing");
-    assert_eq!(landed.header("authorization"), Some("Bearer t0k"));
-    assert_eq!(landed.header("x-api-key"), Some("k3y"));
+    let (_, landed) = send_to_landing(request("here"), &a).await;
+    assert_carried(&landed, &SENT);
 }
 
 #[tokio::test]
 async fn cookies_and_proxy_credentials_are_dropped_on_the_hop_courier_follows() {
-    let (a, b) = two_origins().await;
-    a.redirect("/away", 307, b.url("/landing"));
-    a.redirect("/here", 307, "/landing");
+    let (a, b) = origins_with_away_and_here(307).await;
     let client = a.client().build().unwrap();
-    let send = |path: &'static str| {
+    let request = |path: &str| {
         client
             .get(path)
             .header("cookie", "session=c00kie")
             .header("proxy-authorization", "Basic cHJveHk6cA==")
             .header("x-api-key", "k3y")
-            .send()
     };
 
-    send("away").await.unwrap();
-    assert_eq!(a.only_at("/away").header("cookie"), Some("session=c00kie"));
-    let landed = b.only_at("/landing");
-    assert_eq!(landed.header("cookie"), None);
-    assert_eq!(landed.header("proxy-authorization"), None);
-    assert_eq!(landed.header("x-api-key"), None);
+    let (_, landed) = send_to_landing(request("away"), &b).await;
+    assert_carried(&a.only_at("/away"), &[("cookie", "session=c00kie")]);
+    assert_not_carried(&landed, &["cookie", "proxy-authorization", "x-api-key"]);
 
-    send("here").await.unwrap();
-    let landed = a.only_at("/landing");
-    assert_eq!(landed.header("cookie"), Some("session=c00kie"));
-    assert_eq!(
-        landed.header("proxy-authorization"),
-        Some("Basic cHJveHk6cA==")
+    let (_, landed) = send_to_landing(request("here"), &a).await;
+    assert_carried(
+        &landed,
+        &[
+            ("cookie", "session=c00kie"),
+            ("proxy-authorization", "Basic cHJveHk6cA=="),
+        ],
     );
 }
