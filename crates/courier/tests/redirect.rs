@@ -339,3 +339,27 @@ async fn temporary_redirects_re_send_a_replayable_stream() {
         .expect("followed");
     assert_eq!(response.text().await.unwrap(), "no auth payload");
 }
+
+/// A 301/302 keeps a `PUT` and its body (only a `POST` becomes a `GET`), as reqwest does for
+/// an in-memory body; the same holds for a replayable stream, which courier re-sends itself.
+#[tokio::test]
+async fn a_302_keeps_a_put_and_its_body_in_memory_or_streamed() {
+    let server = TestServer::start(
+        Router::new()
+            .route(
+                "/old",
+                any(|| async { (StatusCode::FOUND, [(axum::http::header::LOCATION, "/new")]) }),
+            )
+            .route("/new", any(echo)),
+    )
+    .await;
+    let in_memory = server.client().put("old").body("payload").send().await;
+    assert_eq!(in_memory.unwrap().text().await.unwrap(), "PUT payload");
+    let streamed = server
+        .client()
+        .put("old")
+        .body(replayable_payload())
+        .send()
+        .await;
+    assert_eq!(streamed.unwrap().text().await.unwrap(), "PUT payload");
+}

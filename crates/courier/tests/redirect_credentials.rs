@@ -740,3 +740,49 @@ async fn cookies_and_proxy_credentials_are_dropped_on_the_hop_courier_follows() 
         ],
     );
 }
+
+/// reqwest (tower-http) turns only a `POST` into a `GET` on a 301/302; other methods keep
+/// their method and body, and so does the hop courier follows.
+#[tokio::test]
+async fn a_put_or_delete_sent_by_301_or_302_to_another_origin_keeps_its_method_and_body() {
+    for status in [301, 302] {
+        for method in [Method::PUT, Method::DELETE] {
+            let (_a, b, upload) = upload_across_origins(status, method.clone(), "payload").await;
+            let (_, landed) = send_to_landing(upload, &b).await;
+            assert_eq!(landed.method, method, "{status}");
+            assert_eq!(landed.body, "payload", "{status} {method}");
+            assert_eq!(landed.header("x-api-key"), None, "{status} {method}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_put_sent_by_302_with_a_one_shot_stream_is_returned_as_it_is() {
+    let (a, b, upload) = upload_across_origins(302, Method::PUT, one_shot_payload()).await;
+    let response = upload
+        .validate_status(|status| status.is_success() || status.is_redirection())
+        .send()
+        .await
+        .unwrap();
+    assert_unfollowed_redirect(
+        &response,
+        StatusCode::FOUND,
+        &a.url("/upload"),
+        &b.url("/landing"),
+    );
+    assert_eq!(b.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_location_that_does_not_resolve_to_http_is_returned_as_the_answer() {
+    let (a, _b) = two_origins().await;
+    a.redirect("/mail", 302, "mailto:someone@example.com");
+    let client = a.client().build().unwrap();
+    let response = get_with_api_key(&client, "mail")
+        .validate_status(|status| status.is_success() || status.is_redirection())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.url().as_str(), a.url("/mail"));
+}

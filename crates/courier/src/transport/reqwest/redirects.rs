@@ -188,47 +188,51 @@ impl Drop for Restore {
 pub(super) struct Hop {
     pub(super) url: Url,
     pub(super) method: Method,
-    /// 307/308: the same method and body. 301/302/303: no body (and `GET` unless the
-    /// method was `GET` or `HEAD`), as reqwest does for the redirects it follows.
+    /// Whether the request's body is sent again (it must then be replayable); otherwise the
+    /// hop has no body and the headers that described it are removed.
     pub(super) keeps_body: bool,
 }
 
-/// Where a redirect that reqwest returned instead of following (a 307/308 with a streamed
-/// body, or any redirect to another origin under [`record`]'s `stop_at_origin_change`)
-/// leads: `None` for a response that is not a redirect to follow. `chain` holds the URLs
-/// redirected from so far; one more than `max` is an [`ErrorKind::Redirect`] error.
+/// Where a redirect that reqwest returned instead of following (a 307/308 or a non-`POST`
+/// 301/302 whose streamed body it cannot copy, or any redirect of a request with sensitive
+/// headers) leads, with the method and body rules reqwest follows (tower-http's
+/// `FollowRedirect`): a 301/302 turns `POST` into a bodiless `GET` and keeps any other
+/// method with its body; a 303 becomes a bodiless `GET` (`HEAD` stays `HEAD`); a 307/308
+/// keeps both. `None` when the response is not a redirect to follow, or its `Location`
+/// does not resolve to an `http`/`https` URL: the redirect is then the answer, as reqwest
+/// returns it. `chain` holds the URLs redirected from so far; one more than `max` is an
+/// [`ErrorKind::Redirect`] error.
 pub(super) fn next_hop(
     response: &Response,
     method: &Method,
     max: usize,
     chain: &[Url],
 ) -> Result<Option<Hop>> {
-    let keeps_body = match response.status() {
-        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => true,
-        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER => false,
+    let (method, keeps_body) = match response.status() {
+        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND if *method == Method::POST => {
+            (Method::GET, false)
+        }
+        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => (method.clone(), true),
+        StatusCode::SEE_OTHER if *method == Method::HEAD => (Method::HEAD, false),
+        StatusCode::SEE_OTHER => (Method::GET, false),
+        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => (method.clone(), true),
         _ => return Ok(None),
     };
-    let Some(location) = response.headers().get(LOCATION) else {
+    let Some(url) = response
+        .headers()
+        .get(LOCATION)
+        .and_then(|location| std::str::from_utf8(location.as_bytes()).ok())
+        .and_then(|location| response.url().join(location).ok())
+        .filter(|url| matches!(url.scheme(), "http" | "https"))
+    else {
         return Ok(None);
     };
-    let invalid = || {
-        Error::new(ErrorKind::Redirect)
-            .with_message("invalid Location header")
-            .with_url(response.url())
-    };
-    let location = location.to_str().map_err(|_| invalid())?;
-    let url = response.url().join(location).map_err(|_| invalid())?;
     if chain.len() + 1 > max {
         return Err(
             Error::with_source(ErrorKind::Redirect, TooManyRedirects(chain.len() + 1))
                 .with_url(response.url()),
         );
     }
-    let method = if keeps_body || *method == Method::GET || *method == Method::HEAD {
-        method.clone()
-    } else {
-        Method::GET
-    };
     Ok(Some(Hop {
         url,
         method,
@@ -255,13 +259,14 @@ pub(super) fn strip_credentials(
         for name in [AUTHORIZATION, COOKIE, PROXY_AUTHORIZATION, WWW_AUTHENTICATE] {
             headers.remove(name);
         }
+        headers.remove("cookie2");
         for name in sensitive {
             headers.remove(name);
         }
     }
 }
 
-/// Removes what described a body that a 301/302/303 leaves behind, as reqwest does.
+/// Removes what described a body that a hop leaves behind, as reqwest does.
 pub(super) fn strip_body_headers(headers: &mut HeaderMap) {
     for name in [
         TRANSFER_ENCODING,
