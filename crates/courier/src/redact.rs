@@ -119,8 +119,10 @@ pub(crate) fn is_credential_kept_on_redirect(name: &HeaderName) -> bool {
 
 /// A copy of `url` that is safe to show: the password is removed and the values of secret
 /// query parameters are replaced by `REDACTED`, in the query and in a fragment of
-/// `name=value` pairs (where OAuth's implicit flow puts `access_token`). A URL without an
-/// authority (`mailto:…`, or `user:password@host` typed without `//`) shows its scheme only.
+/// `name=value` pairs (where OAuth's implicit flow puts `access_token`, also after a
+/// single-page app's route: `#/callback?access_token=…`). A URL of a scheme other than
+/// `http`, `https`, `ws` and `wss` (`mailto:…`, or `user:password@host` typed without `//`)
+/// shows its scheme only.
 ///
 /// ```
 /// let url = url::Url::parse("https://me:pw@api.example/x?token=abc&page=2")?;
@@ -145,9 +147,10 @@ pub fn redact_url(url: &Url) -> Url {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn redact_url_with(url: &Url, extra: &[String]) -> Url {
-    if url.cannot_be_a_base() {
-        // No authority, path or query to tell apart (`admin:pw@host` parses as the scheme
-        // `admin` and an opaque rest): the scheme is all that is safe to show.
+    if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https" | "ws" | "wss") {
+        // Not a web URL, whose parts could be told apart (`admin:pw@host` parses as the
+        // scheme `admin` and an opaque rest, `admin:/pw@host` as a path): the scheme is all
+        // that is safe to show.
         if let Ok(scheme_only) = Url::parse(&format!("{}:{REDACTED}", url.scheme())) {
             return scheme_only;
         }
@@ -172,11 +175,21 @@ pub fn redact_url_with(url: &Url, extra: &[String]) -> Url {
             .collect();
         shown.query_pairs_mut().clear().extend_pairs(pairs);
     }
-    if let Some(Cow::Owned(fragment)) = url
-        .fragment()
-        .map(|fragment| redact_pairs(fragment, |name| is_secret_query_parameter(name, extra)))
-    {
-        shown.set_fragment(Some(&fragment));
+    if let Some(fragment) = url.fragment() {
+        // `#a=1&b=2`, or a single-page app's route with its own query: `#/callback?a=1`.
+        let (route, pairs) = match fragment.split_once('?') {
+            Some((route, pairs)) => (Some(route), pairs),
+            None => (None, fragment),
+        };
+        if let Cow::Owned(pairs) =
+            redact_pairs(pairs, |name| is_secret_query_parameter(name, extra))
+        {
+            let fragment = match route {
+                Some(route) => format!("{route}?{pairs}"),
+                None => pairs,
+            };
+            shown.set_fragment(Some(&fragment));
+        }
     }
     shown
 }
@@ -184,26 +197,24 @@ pub fn redact_url_with(url: &Url, extra: &[String]) -> Url {
 /// Text that was meant as a URL but does not parse, in a form safe to put in an error
 /// message: no parser can say which parts hold secrets, so the rules are cautious.
 ///
-/// - A password is replaced by `REDACTED`. The userinfo is what comes before the last `@`
-///   of the authority (the text after `://` up to the first `/`, `?` or `#`); when the
-///   authority has no `@` but a `:` that does not start a port (digits only), the text
-///   before the last `@` anywhere is taken as userinfo, since a password holding `/`, `?`
-///   or `#` is a common reason for a URL not to parse.
+/// - A password is replaced by `REDACTED`. The scheme is the leading `name:` followed by
+///   slashes (`/` or `\\`, however many: URL parsers accept `https:/` too); without one the
+///   text is read from its start, so `ada:s3cr3t@host` hides `s3cr3t`. The userinfo is what
+///   comes before the `@` of the authority (the text up to the first `/`, `\\`, `?` or
+///   `#`). When it holds a `:` (a password), or the authority has no `@` but a `:` that does
+///   not start a port (digits only), the text before the *last* `@` anywhere is the
+///   userinfo instead, since a password holding `/`, `@`, `?` or `#` is a common reason for
+///   a URL not to parse.
 /// - Everything from the first `?`, `#`, `&`, `;` or `=` after the userinfo is left out and
 ///   replaced by `…`: that is where parameters start, whatever their names (the caller's own
 ///   secret names are not known here). A URL fails to parse because of its scheme, host or
 ///   port, which are kept, so the message still shows what is wrong.
 pub(crate) fn redact_invalid_url(text: &str) -> String {
-    let (scheme, rest) = match text.find("://") {
-        Some(index) => text.split_at(index + 3),
-        None => ("", text),
-    };
+    let (scheme, rest) = text.split_at(scheme_len(text));
     let mut shown = String::with_capacity(text.len());
     shown.push_str(scheme);
     let mut rest = rest;
-    if !scheme.is_empty()
-        && let Some(userinfo_end) = userinfo_end(rest)
-    {
+    if let Some(userinfo_end) = userinfo_end(rest) {
         let userinfo = &rest[..userinfo_end];
         match userinfo.split_once(':') {
             Some((user, _password)) => {
@@ -227,12 +238,43 @@ pub(crate) fn redact_invalid_url(text: &str) -> String {
     shown
 }
 
-/// Where the userinfo of `rest` (the text after `://`) ends: the index of its `@`, if it
-/// has one (see [`redact_invalid_url`]).
+/// The length of the scheme at the start of `text` with its `:` and the slashes after it
+/// (`https://`, `https:/`, `https:\\`); 0 when `text` does not start with a scheme
+/// followed by at least one slash.
+fn scheme_len(text: &str) -> usize {
+    let name_len = text
+        .bytes()
+        .take_while(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'+' | b'-' | b'.'))
+        .count();
+    let starts_with_letter = text
+        .bytes()
+        .next()
+        .is_some_and(|byte| byte.is_ascii_alphabetic());
+    if !starts_with_letter || text.as_bytes().get(name_len) != Some(&b':') {
+        return 0;
+    }
+    let slashes = text[name_len + 1..]
+        .bytes()
+        .take_while(|byte| matches!(byte, b'/' | b'\\'))
+        .count();
+    if slashes == 0 {
+        0
+    } else {
+        name_len + 1 + slashes
+    }
+}
+
+/// Where the userinfo of `rest` (the text after the scheme) ends: the index of its `@`, if
+/// it has one (see [`redact_invalid_url`]).
 fn userinfo_end(rest: &str) -> Option<usize> {
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let authority = &rest[..rest.find(['/', '\\', '?', '#']).unwrap_or(rest.len())];
     if let Some(at) = authority.rfind('@') {
-        return Some(at);
+        // A password may hold further `@` (and `/`): take the last one.
+        return if authority[..at].contains(':') {
+            rest.rfind('@')
+        } else {
+            Some(at)
+        };
     }
     let (_, after_colon) = authority.split_once(':')?;
     let is_port = after_colon.bytes().all(|byte| byte.is_ascii_digit());
@@ -404,6 +446,8 @@ mod tests {
         assert_eq!(redact_url(&url).as_str(), "admin:REDACTED");
         let mail = Url::parse("mailto:someone@example.com?subject=token").unwrap();
         assert_eq!(redact_url(&mail).as_str(), "mailto:REDACTED");
+        let one_slash = Url::parse("admin:/pw@api.example/x").unwrap();
+        assert_eq!(redact_url(&one_slash).as_str(), "admin:REDACTED");
     }
 
     #[test]
@@ -412,6 +456,11 @@ mod tests {
         assert_eq!(
             redact_url(&url).as_str(),
             "https://u@a.example/cb?page=2#ACCESS_TOKEN=REDACTED&state=x"
+        );
+        let route = Url::parse("https://app.example/#/callback?access_token=s1&state=x").unwrap();
+        assert_eq!(
+            redact_url(&route).fragment(),
+            Some("/callback?access_token=REDACTED&state=x")
         );
         let anchor = Url::parse("https://a.example/doc#section-2").unwrap();
         assert_eq!(redact_url(&anchor), anchor);
@@ -450,6 +499,23 @@ mod tests {
                 "https://ada:REDACTED@a.example:x/",
             ),
             ("https://ada@exa mple.com/", "https://ada@exa mple.com/"),
+            // A password holding `@` and `/`; schemes with one slash or a backslash; none.
+            (
+                "https://ada:p@s s/w0rd@exa mple.com/",
+                "https://ada:REDACTED@exa mple.com/",
+            ),
+            (
+                "https:/ada:s3cr3t@exa mple.com/",
+                "https:/ada:REDACTED@exa mple.com/",
+            ),
+            (
+                "https:\\\\ada:s3cr3t@exa mple.com/",
+                "https:\\\\ada:REDACTED@exa mple.com/",
+            ),
+            (
+                "https:ada:s3cr3t@exa mple.com/",
+                "https:REDACTED@exa mple.com/",
+            ),
             // A port is not a password; an `@` in the path is not userinfo.
             ("https://a.example:80a/x", "https://a.example:80a/x"),
             (
@@ -466,18 +532,25 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn secrets_never_survive_in_invalid_urls(
-            password in "[A-Za-z0-9/?#=&]{0,6}S3CR3T[A-Za-z0-9/?#=&]{0,6}",
+            password in "[A-Za-z0-9/?#=&@]{0,6}S3CR3T[A-Za-z0-9/?#=&@]{0,6}",
             name in "[a-z_]{1,12}",
             value in "[A-Za-z0-9]{0,4}S3CR3T[A-Za-z0-9]{0,4}",
         ) {
             for text in [
                 format!("https://ada:{password}@exa mple.com/p"),
+                format!("https:/ada:{password}@exa mple.com/p"),
+                format!("https:ada:{password}@exa mple.com/p"),
+                format!("ada:{password}@exa mple.com/p"),
                 format!("https://exa mple.com/p?{name}={value}"),
                 format!("https://exa mple.com/p#{name}={value}"),
                 format!("/p?page=2&{name}={value}"),
             ] {
                 if Url::parse(&text).is_ok() {
                     // `ada:1/S3CR3T@…` is host `ada`, port 1: a URL, not this function's.
+                    continue;
+                }
+                if text.starts_with("ada:/") || text.starts_with("ada:\\") {
+                    // `ada://S3CR3T@…` reads as the scheme `ada` and the user `S3CR3T`.
                     continue;
                 }
                 let shown = redact_invalid_url(&text);

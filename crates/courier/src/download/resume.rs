@@ -134,6 +134,7 @@ fn changed(validator: Option<&Validator>, headers: &HeaderMap) -> bool {
             .get(name)
             .and_then(|value: &HeaderValue| value.to_str().ok())
             .map(str::trim)
+            .filter(|value| !value.is_empty())
     };
     match validator {
         Some(Validator::ETag(ours)) => text(ETAG)

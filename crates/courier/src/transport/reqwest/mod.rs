@@ -115,6 +115,13 @@ impl ReqwestTransport {
     /// lets a server that offers `h2` agree on it, and HTTP/2 is then spoken. For HTTP/1.1
     /// only, use [`ClientBuilder::http1_only`](crate::ClientBuilder::http1_only).
     ///
+    /// Put credentials in courier's headers
+    /// ([`ClientBuilder::default_header`](crate::ClientBuilder::default_header)), not in
+    /// this builder's `default_headers`: reqwest adds its own default headers to every request
+    /// it sends, including each redirect hop that courier follows itself (for requests with
+    /// [sensitive headers](crate::RequestOptions::sensitive_headers)), so courier could not
+    /// keep them from another origin.
+    ///
     /// ```
     /// let reqwest = courier::ReqwestTransport::client_builder()?
     ///     .pool_max_idle_per_host(4)
