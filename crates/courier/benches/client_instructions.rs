@@ -11,7 +11,10 @@
 //!
 //! Variants (`client/get_1kib_x100/<variant>`), all on the same reqwest settings:
 //! `bare_reqwest`, `courier_no_interceptors`, `courier_5_noop_interceptors`, and the peer
-//! `reqwest_middleware_5_noop` (reqwest-middleware with five no-op middlewares).
+//! `reqwest_middleware_5_noop` (reqwest-middleware with five no-op middlewares); and, for the
+//! cost of a credential-looking header (its requests follow redirects in courier's
+//! transport, see `RequestOptions::sensitive_headers`), `courier_plain_default_header`
+//! against `courier_api_key_default_header`.
 //!
 //! Run: `scripts/bench-instructions.sh` (prints the per-request table), or
 //! `cargo bench -p courier --bench client_instructions`. Needs valgrind and the runner of the
@@ -72,6 +75,8 @@ fn setup(name: &str) -> Fixture {
 #[bench::courier_no_interceptors(args = ("courier_no_interceptors"), setup = setup)]
 #[bench::courier_5_noop_interceptors(args = ("courier_5_noop_interceptors"), setup = setup)]
 #[bench::reqwest_middleware_5_noop(args = ("reqwest_middleware_5_noop"), setup = setup)]
+#[bench::courier_plain_default_header(args = ("courier_plain_default_header"), setup = setup)]
+#[bench::courier_api_key_default_header(args = ("courier_api_key_default_header"), setup = setup)]
 fn get_1kib_x100(fixture: Fixture) -> Fixture {
     fixture.runtime.block_on(async {
         for _ in 0..REQUESTS {

@@ -134,6 +134,15 @@ pub(crate) fn courier(interceptors: usize) -> courier::Client {
     builder.build().expect("courier client builds")
 }
 
+/// A courier client with no interceptors and one default header `name`.
+fn courier_with_header(name: &'static str) -> courier::Client {
+    courier::Client::builder()
+        .no_proxy()
+        .default_header(name, "k3y")
+        .build()
+        .expect("courier client builds")
+}
+
 /// Passes the request on and returns what the rest of the chain returns.
 struct Noop;
 
@@ -191,6 +200,10 @@ impl Variant {
             "courier_no_interceptors" => Variant::Courier(courier(0)),
             "courier_5_noop_interceptors" => Variant::Courier(courier(5)),
             "reqwest_middleware_5_noop" => Variant::ReqwestMiddleware(reqwest_middleware_client()),
+            // Not in `NAMES` (instruction counts only): what a credential-looking header
+            // costs, whose requests take the transport's redirect-following path.
+            "courier_plain_default_header" => Variant::Courier(courier_with_header("x-client")),
+            "courier_api_key_default_header" => Variant::Courier(courier_with_header("x-api-key")),
             other => panic!("unknown variant `{other}`"),
         }
     }
