@@ -46,7 +46,11 @@ fn expand_file(source: &str) -> String {
 }
 
 fn cases() -> Vec<PathBuf> {
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/expand");
+    // Read when the test runs (cargo sets it), not baked in when it was compiled: a test
+    // binary reused from another checkout of the same sources would look there.
+    let manifest_dir =
+        std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+    let directory = Path::new(&manifest_dir).join("tests/expand");
     let mut cases: Vec<PathBuf> = fs::read_dir(&directory)
         .unwrap()
         .map(|entry| entry.unwrap().path())
