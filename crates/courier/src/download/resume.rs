@@ -8,7 +8,7 @@
 //!
 //! [RFC 9110 §14]: https://www.rfc-editor.org/rfc/rfc9110#section-14
 
-use http::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, LAST_MODIFIED};
+use http::header::{ACCEPT_RANGES, CONTENT_RANGE, ETAG, HeaderName, LAST_MODIFIED};
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use crate::content_length::content_length;
@@ -26,17 +26,10 @@ impl Validator {
     /// The validator of a response: its strong `ETag`, else its `Last-Modified`. A weak
     /// entity tag (`W/"…"`) may not be used in `If-Range` (RFC 9110 §13.1.5).
     pub(super) fn from_headers(headers: &HeaderMap) -> Option<Validator> {
-        let text = |name| {
-            headers
-                .get(name)
-                .and_then(|value: &HeaderValue| value.to_str().ok())
-                .map(str::trim)
-                .filter(|value| !value.is_empty())
-        };
-        if let Some(etag) = text(ETAG).filter(|etag| !etag.starts_with("W/")) {
+        if let Some(etag) = strong_etag(headers) {
             return Some(Validator::ETag(etag.to_owned()));
         }
-        text(LAST_MODIFIED).map(|date| Validator::LastModified(date.to_owned()))
+        header_text(headers, LAST_MODIFIED).map(|date| Validator::LastModified(date.to_owned()))
     }
 
     /// The `If-Range` value, or `None` if the text is not a valid header value (a corrupt
@@ -129,22 +122,28 @@ pub(super) enum Decision {
 /// another version) as for a `416` (which would accept the other version's bytes as the
 /// complete file).
 fn changed(validator: Option<&Validator>, headers: &HeaderMap) -> bool {
-    let text = |name| {
-        headers
-            .get(name)
-            .and_then(|value: &HeaderValue| value.to_str().ok())
-            .map(str::trim)
-            .filter(|value| !value.is_empty())
-    };
     match validator {
-        Some(Validator::ETag(ours)) => text(ETAG)
-            .filter(|theirs| !theirs.starts_with("W/"))
-            .is_some_and(|theirs| theirs != ours),
+        Some(Validator::ETag(ours)) => strong_etag(headers).is_some_and(|theirs| theirs != ours),
         Some(Validator::LastModified(ours)) => {
-            text(LAST_MODIFIED).is_some_and(|theirs| theirs != ours)
+            header_text(headers, LAST_MODIFIED).is_some_and(|theirs| theirs != ours)
         }
         None => false,
     }
+}
+
+/// The trimmed, non-empty text of the header `name`.
+fn header_text(headers: &HeaderMap, name: HeaderName) -> Option<&str> {
+    headers
+        .get(name)
+        .and_then(|value: &HeaderValue| value.to_str().ok())
+        .map(str::trim)
+        .filter(|value| !value.is_empty())
+}
+
+/// The response's strong entity tag: a weak one (`W/"…"`) may not be used in `If-Range`
+/// (RFC 9110 §13.1.5).
+fn strong_etag(headers: &HeaderMap) -> Option<&str> {
+    header_text(headers, ETAG).filter(|etag| !etag.starts_with("W/"))
 }
 
 /// Decides how the response continues a download that has `offset` bytes on disk, whose

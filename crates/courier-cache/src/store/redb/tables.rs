@@ -273,24 +273,7 @@ impl<'txn> Tables<'txn> {
         body: &[u8],
         record: Record,
     ) -> Result<(), Failure> {
-        let old_frame = self
-            .metadata()?
-            .insert(key, frame)?
-            .map(|old| old.value().len());
-        let old_body = self
-            .bodies()?
-            .insert(key, body)?
-            .map(|old| old.value().len());
-        let old_record = self
-            .records()?
-            .insert(key, record.to_row())?
-            .map(|old| old.value());
-        self.reindex(key, old_record, Some(record))?;
-        self.account(
-            record.size,
-            counted_size(key, old_record, old_frame, old_body),
-        );
-        Ok(())
+        self.write(key, frame, Some(body), record)
     }
 
     /// Replaces the metadata frame and record of `key`, leaving its body alone.
@@ -301,16 +284,38 @@ impl<'txn> Tables<'txn> {
         frame: &[u8],
         record: Record,
     ) -> Result<(), Failure> {
+        self.write(key, frame, None, record)
+    }
+
+    /// Writes the frame, the body (when given) and the record of `key`, and moves its index
+    /// rows and the byte count from what they replace.
+    fn write(
+        &mut self,
+        key: &str,
+        frame: &[u8],
+        body: Option<&[u8]>,
+        record: Record,
+    ) -> Result<(), Failure> {
         let old_frame = self
             .metadata()?
             .insert(key, frame)?
             .map(|old| old.value().len());
+        let old_body = match body {
+            Some(body) => self
+                .bodies()?
+                .insert(key, body)?
+                .map(|old| old.value().len()),
+            None => None,
+        };
         let old_record = self
             .records()?
             .insert(key, record.to_row())?
             .map(|old| old.value());
         self.reindex(key, old_record, Some(record))?;
-        self.account(record.size, counted_size(key, old_record, old_frame, None));
+        self.account(
+            record.size,
+            counted_size(key, old_record, old_frame, old_body),
+        );
         Ok(())
     }
 
